@@ -1,0 +1,69 @@
+# GitOps Console: `make run` serves the app, `make test` runs every test.
+# Both set everything up first, on a fresh Debian machine with Python 3.11+, Node/npm and make.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HTMX := webapp/static/vendor/htmx.min.js
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint bench install install-test assets chromium db clean
+
+run: install assets db
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
+		--threads 8 --timeout 120 --access-logfile - wsgi:app
+
+test: install-test assets chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test assets
+	$(BIN)/python -m bench
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+assets: $(HTMX)
+
+db: install
+	$(FLASK) db upgrade
+
+# Debian ships venv separately (python3-venv); install it when we may and must.
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv \
+	    && $(PYTHON) -m venv $(VENV); \
+	  else echo "Python's venv module is missing: run 'sudo apt-get install python3-venv'"; exit 1; fi; }
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+# htmx comes from the npm registry at the version pinned in package-lock.json: no CDN.
+$(HTMX): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# The end-to-end tests drive Debian's Chromium (Playwright cannot download its own here).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "Chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules $(HTMX) .pytest_cache .ruff_cache

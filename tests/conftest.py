@@ -1,0 +1,82 @@
+"""Fixtures: an app on a real SQLite file (migrated once, copied per test), its client."""
+
+import re
+import shutil
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from cryptography.fernet import Fernet
+
+from webapp import create_app
+from webapp.extensions import db
+
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+TEST_TOKEN_KEY = Fernet.generate_key().decode()
+
+
+def app_config(tmp_path: Path, **overrides) -> dict:
+    """Settings of a test app whose runtime data all lives under tmp_path."""
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'gitops.db'}",
+        "SECRET_KEY": "test-secret-key",
+        "TOKEN_KEYS": TEST_TOKEN_KEY,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """A database file with every migration applied, made once per test session."""
+    folder = tmp_path_factory.mktemp("template")
+    app = create_app(app_config(folder))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return folder / "gitops.db"
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_database):
+    """Build an app on a fresh copy of the migrated database, with settings overridden."""
+    shutil.copy(migrated_database, tmp_path / "gitops.db")
+    apps = []
+
+    def build(**overrides):
+        app = create_app(app_config(tmp_path, **overrides))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with test defaults."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    """The SQLite file the app writes to."""
+    return tmp_path / "gitops.db"
+
+
+def csrf_token(client, url: str = "/settings/gitops") -> str:
+    """The CSRF token of the page at url, as a browser would read it from the form."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_INPUT.search(page)
+    assert match, f"no CSRF token in {url}"
+    return match.group(1)

@@ -1,0 +1,25 @@
+"""Valid settings-form input for each provider kind, with tokens easy to search for."""
+
+TOKENS = {
+    "github": "ghp_SEARCHABLEtoken0github0Zx81",
+    "gitlab": "glpat-SEARCHABLEtoken0gitlab0Q7",
+    "azure_devops": "azdoSEARCHABLEtoken0azure0devops0k2",
+    "bitbucket_cloud": "ATBB-SEARCHABLEtoken0bitbucket0w9",
+}
+
+VALID = {
+    "github": {"host": "https://github.com", "organization": "acme-platform",
+               "username": "octocat", "token": TOKENS["github"]},
+    "gitlab": {"host": "https://gitlab.com", "group_id": "platform/apps",
+               "username": "jane.doe", "token": TOKENS["gitlab"]},
+    "azure_devops": {"organization_url": "https://dev.azure.com/acme",
+                     "project": "Fabrikam Fiber", "username": "jane@example.com",
+                     "token": TOKENS["azure_devops"]},
+    "bitbucket_cloud": {"host": "https://bitbucket.org", "workspace": "acme",
+                        "project_key": "", "username": "jane", "token": TOKENS["bitbucket_cloud"]},
+}
+
+
+def form_for(kind: str, **changes) -> dict:
+    """A copy of kind's valid input with changes applied."""
+    return {**VALID[kind], **changes}

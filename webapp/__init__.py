@@ -1,0 +1,53 @@
+"""GitOps Console: the application factory."""
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, redirect, url_for
+
+from webapp import crypto, errors
+from webapp.configure import configure, instance_path
+from webapp.extensions import csrf, init_database
+from webapp.instance_keys import ensure_secret_key, ensure_token_keys
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, keys, database, security, pages."""
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=instance_path(test_config, os.environ))
+    configure(app, test_config)
+    _configure_logging(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+    ensure_secret_key(app.config, app.instance_path)
+    ensure_token_keys(app.config, app.instance_path)
+
+    crypto.init_app(app)
+    import webapp.models  # noqa: F401  (registers the tables with SQLAlchemy and Alembic)
+    init_database(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+
+    from webapp.providers import KINDS
+    app.jinja_env.globals["KINDS"] = KINDS
+
+    from webapp import deploy, health, settings
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(deploy.bp)
+    app.register_blueprint(health.bp)
+
+    @app.get("/")
+    def index():
+        """The settings page is the place to start."""
+        return redirect(url_for("settings.gitops"))
+
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Log to stderr at LOG_LEVEL unless the server (gunicorn, pytest) set logging up."""
+    level = app.config["LOG_LEVEL"].upper()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("webapp").setLevel(level)

@@ -1,0 +1,34 @@
+"""Default settings. No secrets live here: keys come from the environment or instance/.
+
+Every setting can be overridden, in increasing order of precedence, by
+``instance/config.py`` and by an environment variable named ``GITOPS_<NAME>``.
+README.md documents each one; keep the two in step.
+"""
+
+
+class Defaults:
+    """The built-in value of every setting the app reads."""
+
+    # Folder of runtime data (database, generated keys, instance config.py). Empty means
+    # the instance/ folder beside the webapp package. Read before everything else.
+    INSTANCE_PATH = ""
+
+    # Any SQLAlchemy URL. Empty means the embedded SQLite file instance/gitops.db.
+    DATABASE_URL = ""
+    # How long a SQLite writer waits for a lock before giving up, in milliseconds.
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    # Signs the session cookie. Empty means "generate once into instance/secret_key".
+    SECRET_KEY = ""
+    # Comma-separated Fernet keys; the first encrypts, all decrypt.
+    # Empty means "generate once into instance/token_keys".
+    TOKEN_KEYS = ""
+
+    # Accept plain http:// provider hosts (labs and tests only: tokens would cross the
+    # network in clear text).
+    ALLOW_HTTP_HOSTS = False
+
+    LOG_LEVEL = "INFO"
+
+    # Lifetime of a CSRF token in seconds; 0 means "as long as the session".
+    CSRF_TIME_LIMIT = 0

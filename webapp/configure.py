@@ -1,0 +1,89 @@
+"""Layered configuration: defaults < instance/config.py < GITOPS_* environment < test_config."""
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from webapp.config import Defaults
+
+ENV_PREFIX = "GITOPS_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """A setting has a value the app cannot use; the message names the setting and the fix."""
+
+
+def setting_names() -> list[str]:
+    """Every setting the app knows, as declared in webapp.config.Defaults."""
+    return [name for name in vars(Defaults) if name.isupper()]
+
+
+def parse_env_value(name: str, raw: str, default: Any) -> Any:
+    """Turn one environment string into the type of the setting's default, or say why not."""
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(f"{ENV_PREFIX}{name} must be true or false (1/0, yes/no, on/off), "
+                          f"not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The GITOPS_* variables that name a known setting, parsed; unknown ones are logged."""
+    known = set(setting_names())
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX):]
+        if name not in known:
+            log.warning("ignoring %s: GitOps Console has no setting of that name", key)
+            continue
+        values[name] = parse_env_value(name, raw, getattr(Defaults, name))
+    return values
+
+
+def instance_path(test_config: Mapping[str, Any] | None,
+                  environ: Mapping[str, str]) -> str | None:
+    """Where the database and generated keys live: INSTANCE_PATH, or Flask's instance/."""
+    chosen = (test_config or {}).get("INSTANCE_PATH") or environ.get(f"{ENV_PREFIX}INSTANCE_PATH")
+    return os.path.abspath(chosen) if chosen else None
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None,
+              environ: Mapping[str, str] | None = None) -> None:
+    """Fill app.config from every layer, then derive the settings Flask's extensions read."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(read_environment(os.environ if environ is None else environ))
+    if test_config:
+        app.config.update(test_config)
+    _derive(app)
+
+
+def _derive(app: Flask) -> None:
+    """Translate our settings into the names Flask, Flask-WTF and Flask-SQLAlchemy expect."""
+    config = app.config
+    url = config["DATABASE_URL"] or "sqlite:///" + os.path.join(app.instance_path, "gitops.db")
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
+    config["WTF_CSRF_TIME_LIMIT"] = config["CSRF_TIME_LIMIT"] or None
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # A GET must never rewrite the session cookie (see README, "Performance").
+    config["SESSION_REFRESH_EACH_REQUEST"] = False

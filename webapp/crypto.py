@@ -1,0 +1,79 @@
+"""Encryption of stored secrets (provider tokens) with a list of Fernet keys.
+
+The first key encrypts; every key decrypts, so a new key can be put in front and
+the old ones kept until every secret has been re-encrypted (see README, "Keys").
+"""
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import Flask, current_app
+
+from webapp.configure import ConfigError
+
+UNDECRYPTABLE_MESSAGE = ("the saved token cannot be decrypted with the configured keys; "
+                         "enter it again")
+
+
+class UndecryptableSecret(Exception):
+    """A stored ciphertext that none of the configured keys opens."""
+
+    def __init__(self) -> None:
+        super().__init__(UNDECRYPTABLE_MESSAGE)
+
+
+class SecretBox:
+    """Encrypts and decrypts strings with a MultiFernet built once from the configured keys."""
+
+    def __init__(self, keys: list[str]) -> None:
+        if not keys:
+            raise ConfigError("GITOPS_TOKEN_KEYS is empty: give at least one Fernet key")
+        fernets = []
+        for position, key in enumerate(keys, start=1):
+            try:
+                fernets.append(Fernet(key))
+            except (ValueError, TypeError):
+                raise ConfigError(
+                    f"GITOPS_TOKEN_KEYS: key number {position} is not a Fernet key (32 url-safe "
+                    "base64-encoded bytes; make one with `python -c \"from cryptography.fernet "
+                    "import Fernet; print(Fernet.generate_key().decode())\"`)") from None
+        self._multi = MultiFernet(fernets)
+
+    def encrypt(self, plaintext: str) -> str:
+        """Ciphertext of plaintext under the first key."""
+        return self._multi.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        """Plaintext of ciphertext, or UndecryptableSecret when no key opens it."""
+        try:
+            return self._multi.decrypt(ciphertext.encode()).decode()
+        except (InvalidToken, ValueError, TypeError):
+            raise UndecryptableSecret() from None
+
+    def can_decrypt(self, ciphertext: str) -> bool:
+        """Whether some configured key opens ciphertext."""
+        try:
+            self.decrypt(ciphertext)
+        except UndecryptableSecret:
+            return False
+        return True
+
+    def rotate(self, ciphertext: str) -> str:
+        """The same secret re-encrypted under the first key."""
+        try:
+            return self._multi.rotate(ciphertext.encode()).decode()
+        except (InvalidToken, ValueError, TypeError):
+            raise UndecryptableSecret() from None
+
+
+def parse_keys(setting: str) -> list[str]:
+    """The keys of a comma-separated TOKEN_KEYS setting, in order."""
+    return [key.strip() for key in setting.split(",") if key.strip()]
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's SecretBox once from TOKEN_KEYS."""
+    app.extensions["secret_box"] = SecretBox(parse_keys(app.config["TOKEN_KEYS"]))
+
+
+def secret_box() -> SecretBox:
+    """The current app's SecretBox."""
+    return current_app.extensions["secret_box"]

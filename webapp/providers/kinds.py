@@ -1,0 +1,146 @@
+"""The provider kinds: labels, default hosts and the fields each one's settings form shows.
+
+This is data, not code: the settings form, the model and the templates are all driven
+by it, so a field's label and shape are written down exactly once.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+# GitHub: alphanumerics and single inner hyphens, at most 39 characters.
+GITHUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+# GitLab: a numeric id, or a full path such as "platform/team-a" (subgroups included).
+GITLAB_GROUP = re.compile(r"\d+|[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+GITLAB_USERNAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
+# Azure DevOps project names may contain spaces, but not these characters, and may not
+# start with "_" or "." nor end with "." (Microsoft's naming restrictions).
+AZURE_PROJECT = re.compile(r'(?![_.])[^\\/:*?"<>|;#$*{},+=\[\]]{1,64}(?<!\.)')
+BITBUCKET_WORKSPACE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+BITBUCKET_PROJECT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+NO_SPACES = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input of a provider's settings form, and the model column that stores it."""
+
+    name: str
+    label: str
+    kind: str = "name"  # "url", "name" or "secret"
+    required: bool = True
+    help: str = ""
+    pattern: re.Pattern[str] | None = None
+    pattern_hint: str = ""
+    max_length: int = 255
+
+
+@dataclass(frozen=True)
+class ProviderKind:
+    """A git provider the app can store desired state in."""
+
+    id: str
+    label: str
+    default_host: str | None
+    fields: tuple[FieldSpec, ...]
+    token_scopes: tuple[str, ...]
+    # Changing any of these makes the saved token unusable: it must be entered again,
+    # so that a token is never sent to a host or namespace it was not entered for.
+    binding_fields: tuple[str, ...] = field(default=())
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Names of every field, in display order."""
+        return tuple(spec.name for spec in self.fields)
+
+    @property
+    def token_field(self) -> FieldSpec:
+        """The secret field: the personal access token or app password."""
+        return next(spec for spec in self.fields if spec.kind == "secret")
+
+    @property
+    def namespace_fields(self) -> tuple[str, ...]:
+        """The fields that name where repositories live (not host, username or token)."""
+        return tuple(spec.name for spec in self.fields
+                     if spec.name not in {"host", "username", "token"})
+
+
+def _host(label: str, default: str) -> FieldSpec:
+    return FieldSpec("host", label, kind="url", required=False,
+                     help=f"Leave blank for {default}.")
+
+
+def _token(label: str, scopes: tuple[str, ...]) -> FieldSpec:
+    return FieldSpec("token", label, kind="secret", max_length=1024,
+                     help="Needs: " + ", ".join(scopes) + ".")
+
+
+_GITHUB_SCOPES = ("repo", "admin:org", "delete_repo")
+_GITLAB_SCOPES = ("api", "write_repository")
+_AZURE_SCOPES = ("code",)
+_BITBUCKET_SCOPES = ("repository read", "write", "admin", "delete")
+
+GITHUB = ProviderKind(
+    id="github", label="GitHub", default_host="https://github.com",
+    fields=(
+        _host("GitHub host", "https://github.com"),
+        FieldSpec("organization", "GitHub organization name", pattern=GITHUB_NAME, max_length=39,
+                  pattern_hint="letters, digits and single hyphens, at most 39 characters"),
+        FieldSpec("username", "GitHub username", pattern=GITHUB_NAME, max_length=39,
+                  pattern_hint="letters, digits and single hyphens, at most 39 characters"),
+        _token("GitHub personal access token", _GITHUB_SCOPES),
+    ),
+    token_scopes=_GITHUB_SCOPES,
+    binding_fields=("host", "organization"),
+)
+
+GITLAB = ProviderKind(
+    id="gitlab", label="GitLab", default_host="https://gitlab.com",
+    fields=(
+        _host("GitLab host", "https://gitlab.com"),
+        FieldSpec("group_id", "GitLab group id", pattern=GITLAB_GROUP,
+                  help="The numeric id, or the full path such as platform/apps.",
+                  pattern_hint="a number, or a group path such as platform/apps"),
+        FieldSpec("username", "GitLab username", pattern=GITLAB_USERNAME,
+                  pattern_hint="letters, digits, '_', '-' and '.', no spaces"),
+        _token("GitLab personal access token", _GITLAB_SCOPES),
+    ),
+    token_scopes=_GITLAB_SCOPES,
+    binding_fields=("host", "group_id"),
+)
+
+AZURE_DEVOPS = ProviderKind(
+    id="azure_devops", label="Azure DevOps", default_host=None,
+    fields=(
+        FieldSpec("organization_url", "Azure DevOps organization URL", kind="url",
+                  help="For example https://dev.azure.com/your-organization."),
+        FieldSpec("project", "Azure DevOps project name", pattern=AZURE_PROJECT, max_length=64,
+                  pattern_hint='at most 64 characters, none of \\ / : * ? " < > | ; # $ { } , + '
+                               '= [ ], not starting with "_" or "." nor ending with "."'),
+        FieldSpec("username", "Azure DevOps username", pattern=NO_SPACES,
+                  pattern_hint="no spaces"),
+        _token("Azure DevOps access token", _AZURE_SCOPES),
+    ),
+    token_scopes=_AZURE_SCOPES,
+    binding_fields=("organization_url", "project"),
+)
+
+BITBUCKET_CLOUD = ProviderKind(
+    id="bitbucket_cloud", label="Bitbucket Cloud", default_host="https://bitbucket.org",
+    fields=(
+        _host("Bitbucket host", "https://bitbucket.org"),
+        FieldSpec("workspace", "Bitbucket workspace id", pattern=BITBUCKET_WORKSPACE,
+                  pattern_hint="lowercase letters, digits, '-' and '_'"),
+        FieldSpec("project_key", "Bitbucket project key", required=False,
+                  pattern=BITBUCKET_PROJECT_KEY,
+                  help="If not provided, the oldest project in the workspace will be used.",
+                  pattern_hint="a letter, then letters, digits or '_'"),
+        FieldSpec("username", "Bitbucket username", pattern=NO_SPACES, pattern_hint="no spaces"),
+        _token("Bitbucket app password", _BITBUCKET_SCOPES),
+    ),
+    token_scopes=_BITBUCKET_SCOPES,
+    binding_fields=("host", "workspace"),
+)
+
+KINDS: dict[str, ProviderKind] = {
+    kind.id: kind for kind in (GITHUB, GITLAB, AZURE_DEVOPS, BITBUCKET_CLOUD)
+}

@@ -1,0 +1,82 @@
+"""Reading and saving provider configurations; activation is one transaction."""
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp.crypto import UNDECRYPTABLE_MESSAGE, secret_box
+from webapp.extensions import db
+from webapp.models import GitOpsConfig
+from webapp.providers import KINDS, ProviderKind
+
+
+class ConfigConflict(Exception):
+    """Someone else saved this configuration, or activated another, while the user edited."""
+
+
+def configs_by_kind() -> dict[str, GitOpsConfig]:
+    """Every saved configuration, keyed by provider kind, in one query."""
+    return {config.kind: config for config in db.session.scalars(select(GitOpsConfig))}
+
+
+def active_config() -> GitOpsConfig | None:
+    """The active configuration, if one is saved and active."""
+    return db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.active.is_(True)))
+
+
+def token_problem(config: GitOpsConfig | None) -> str | None:
+    """Why the saved token of config cannot be used, or None when it can."""
+    if config is None or secret_box().can_decrypt(config.token_ciphertext):
+        return None
+    return UNDECRYPTABLE_MESSAGE
+
+
+def changed_binding_fields(kind: ProviderKind, saved: GitOpsConfig | None,
+                           values: dict[str, str | None]) -> list[str]:
+    """The fields a saved token is bound to (host, namespace) that values would change."""
+    if saved is None:
+        return []
+    return [name for name in kind.binding_fields if values.get(name) != getattr(saved, name)]
+
+
+def save_and_activate(kind: str, values: dict[str, str | None], token: str | None,
+                      expected_version: int | None) -> GitOpsConfig:
+    """Store kind's configuration and make it the only active one, all or nothing.
+
+    token None keeps the saved ciphertext; expected_version is the version the user
+    loaded (None for a new configuration), so a save never silently overwrites
+    another person's save.
+    """
+    try:
+        # Deactivate first: the partial unique index allows one active row at any moment.
+        db.session.execute(
+            update(GitOpsConfig)
+            .where(GitOpsConfig.active.is_(True), GitOpsConfig.kind != kind)
+            .values(active=False, version=GitOpsConfig.version + 1)
+            .execution_options(synchronize_session=False))
+        config = db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.kind == kind))
+        if config is None:
+            if expected_version is not None:
+                raise ConfigConflict("This configuration was deleted while you edited it.")
+            config = GitOpsConfig(kind=kind)
+            db.session.add(config)
+        elif config.version != expected_version:
+            raise ConfigConflict("Someone else saved this configuration while you edited it: "
+                                 "review the values below and save again.")
+        if token is None and (config.token_ciphertext is None
+                              or changed_binding_fields(KINDS[kind], config, values)):
+            raise ValueError("a token is required for a new host or namespace")
+        for name, value in values.items():
+            setattr(config, name, value)
+        if token is not None:
+            config.token_ciphertext = secret_box().encrypt(token)
+        config.active = True
+        db.session.commit()
+    except ConfigConflict:
+        db.session.rollback()
+        raise
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ConfigConflict("Another configuration was saved at the same moment: "
+                             "save again.") from None
+    return config
