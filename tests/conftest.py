@@ -11,6 +11,8 @@ from cryptography.fernet import Fernet
 from webapp import create_app
 from webapp.extensions import db
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 TEST_TOKEN_KEY = Fernet.generate_key().decode()
 

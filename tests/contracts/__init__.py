@@ -1,0 +1,1 @@
+"""Our own descriptions of the provider operations the app uses."""

@@ -1,0 +1,1 @@
+"""Provider simulators: small stateful HTTP servers that behave like the real services."""

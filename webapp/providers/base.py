@@ -1,0 +1,204 @@
+"""What every git provider offers, the results it returns and the errors it raises.
+
+No Flask here (nor anywhere under webapp/providers/): a provider is plain Python built
+from a ProviderSettings, so the same code serves the web app, the CLI and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+SCOPES_UNKNOWN = None  # a provider that does not say which scopes a token has
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Everything needed to talk to one provider; built from a saved configuration."""
+
+    kind: str
+    host: str | None
+    username: str
+    token: str = field(repr=False)
+    organization: str | None = None      # GitHub
+    group_id: str | None = None          # GitLab: numeric id or full path
+    organization_url: str | None = None  # Azure DevOps
+    project: str | None = None           # Azure DevOps
+    workspace: str | None = None         # Bitbucket Cloud
+    project_key: str | None = None       # Bitbucket Cloud (None: the oldest project)
+    credential_type: str | None = None   # Bitbucket Cloud: "api_token" or "app_password"
+    ca_bundle: str | None = field(default=None, repr=False)  # PEM text of extra CAs
+    verify_tls: bool = True
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 2
+    max_retry_wait: float = 30.0
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whom a token belongs to and, where the provider says, what it may do."""
+
+    username: str | None
+    display_name: str | None = None
+    scopes: tuple[str, ...] | None = SCOPES_UNKNOWN
+    scope_note: str = ""  # e.g. "fine-grained token: GitHub does not list its permissions"
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """The organization, group, project or workspace that holds the repositories."""
+
+    id: str
+    name: str
+    web_url: str | None = None
+    detail: str = ""  # e.g. "repositories go to project APP (the oldest in the workspace)"
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A repository on the provider, as the provider identifies it."""
+
+    name: str
+    id: str                       # the provider's own id: full name, project id, GUID, slug
+    clone_url: str                # HTTPS, without user info: what Argo CD pulls
+    web_url: str
+    default_branch: str | None = None
+    created: bool = False         # True when ensure_repository made it just now
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """The outcome of commit_files: the new commit, or the unchanged tip."""
+
+    sha: str | None
+    changed: bool
+    web_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who a commit is attributed to."""
+
+    name: str
+    email: str
+
+
+class Provider(Protocol):
+    """The operations the app needs from a git provider."""
+
+    settings: ProviderSettings
+
+    def check_identity(self) -> Identity:
+        """Who the token belongs to, and its scopes where the provider tells them."""
+
+    def check_namespace(self) -> Namespace:
+        """The namespace exists and the token can reach it."""
+
+    def ensure_repository(self, name: str) -> Repository:
+        """Create a private repository, or return the existing one of that name."""
+
+    def get_repository(self, name: str) -> Repository:
+        """The existing repository of that name (NotFound otherwise)."""
+
+    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes],
+                     message: str, author: Author | None = None) -> CommitResult:
+        """One atomic commit of files on branch; no commit when nothing changes."""
+
+    def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
+        """The content of path at the tip of branch."""
+
+    def delete_repository(self, repo: Repository) -> None:
+        """Delete the repository (and purge it where the provider soft-deletes)."""
+
+    def clone_url(self, repo: Repository) -> str:
+        """The HTTPS URL Argo CD would pull."""
+
+    def web_url(self, repo: Repository) -> str:
+        """The repository's page in the provider's web interface."""
+
+
+# --- the error vocabulary -------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """A provider call failed; the message says what to fix and never holds a secret."""
+
+    code = "unexpected_response"
+    permanent = True  # False: the same call may succeed later without any change
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str = "",
+                 provider_message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.hint = hint
+        self.provider_message = provider_message
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class AuthenticationFailed(ProviderError):
+    """The token was refused: wrong, expired or revoked."""
+
+    code = "authentication_failed"
+
+
+class PermissionMissing(ProviderError):
+    """The token is valid but may not do this."""
+
+    code = "permission_missing"
+
+    def __init__(self, message: str, *, missing_scope: str | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.missing_scope = missing_scope
+
+
+class NotFound(ProviderError):
+    """The thing does not exist, or the token may not see it."""
+
+    code = "not_found"
+
+
+class AlreadyExists(ProviderError):
+    """Something of that name already exists."""
+
+    code = "already_exists"
+
+
+class Conflict(ProviderError):
+    """The branch moved or the repository changed under us; re-read and try again."""
+
+    code = "conflict"
+    permanent = False
+
+
+class RateLimited(ProviderError):
+    """Too many requests; retry after reset_at."""
+
+    code = "rate_limited"
+    permanent = False
+
+    def __init__(self, message: str, *, reset_at: datetime | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.reset_at = reset_at
+
+
+class ProviderUnavailable(ProviderError):
+    """No usable answer: connection refused, TLS failure, timeout or a 5xx."""
+
+    code = "provider_unavailable"
+    permanent = False
+
+    def __init__(self, message: str, *, timed_out: bool = False, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.timed_out = timed_out
+
+
+class UnexpectedResponse(ProviderError):
+    """An answer the client does not understand (a bug on one side, or a proxy in between)."""
+
+    code = "unexpected_response"

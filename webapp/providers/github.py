@@ -1,0 +1,291 @@
+"""GitHub and GitHub Enterprise Server, through the REST API and its Git Data API."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from urllib.parse import quote
+
+import requests
+
+from webapp.providers.base import (
+    AlreadyExists,
+    AuthenticationFailed,
+    Author,
+    CommitResult,
+    Conflict,
+    Identity,
+    Namespace,
+    NotFound,
+    PermissionMissing,
+    ProviderError,
+    ProviderSettings,
+    Repository,
+)
+from webapp.providers.http import HttpSeam, provider_message
+
+PUBLIC_HOST = "https://github.com"
+PUBLIC_API = "https://api.github.com"
+API_VERSION = "2022-11-28"  # supported by github.com and every current GHES release
+REPOSITORY_DESCRIPTION = "Desired state managed by GitOps Console"
+
+
+def api_base(host: str | None) -> str:
+    """https://api.github.com for github.com, <host>/api/v3 for GitHub Enterprise Server."""
+    host = (host or PUBLIC_HOST).rstrip("/")
+    return PUBLIC_API if host == PUBLIC_HOST else f"{host}/api/v3"
+
+
+class GitHubProvider:
+    """A GitHub organization reached with a personal access token."""
+
+    label = "GitHub"
+
+    def __init__(self, settings: ProviderSettings, **seam_options) -> None:
+        self.settings = settings
+        self.org = settings.organization or ""
+        self.http = HttpSeam(
+            settings, api_base(settings.host), label=self.label,
+            auth_headers={"Authorization": f"Bearer {settings.token}"},
+            default_headers={"Accept": "application/vnd.github+json",
+                             "X-GitHub-Api-Version": API_VERSION},
+            map_error=self._map_error, **seam_options)
+
+    # --- checks ----------------------------------------------------------------------
+
+    def check_identity(self) -> Identity:
+        """The token's user; classic tokens also list their scopes in X-OAuth-Scopes."""
+        # Reference: https://docs.github.com/en/rest/users/users#get-the-authenticated-user
+        response = self.http.request("GET", "/user", what="read the token's user")
+        user = self.http.json(response, "read the token's user")
+        header = response.headers.get("X-OAuth-Scopes")
+        if header is None:
+            return Identity(user["login"], user.get("name"), None,
+                            "GitHub does not list a fine-grained token's permissions; "
+                            "the repository checks decide.")
+        scopes = tuple(scope.strip() for scope in header.split(",") if scope.strip())
+        return Identity(user["login"], user.get("name"), scopes)
+
+    def check_namespace(self) -> Namespace:
+        """The organization exists and the token can see it."""
+        # Reference: https://docs.github.com/en/rest/orgs/orgs#get-an-organization
+        what = f"read the organization {self.org}"
+        org = self.http.json(self.http.request("GET", f"/orgs/{_seg(self.org)}", what=what), what)
+        return Namespace(str(org["id"]), org["login"], org.get("html_url"))
+
+    # --- repositories ----------------------------------------------------------------
+
+    def ensure_repository(self, name: str) -> Repository:
+        """Create a private repository with an initial commit, or return the existing one."""
+        # Reference: https://docs.github.com/en/rest/repos/repos#create-an-organization-repository
+        what = f"create the repository {self.org}/{name}"
+        try:
+            # auto_init gives the repository a branch: the Git Data API cannot write to an
+            # empty repository (409 "Git Repository is empty.").
+            response = self.http.request(
+                "POST", f"/orgs/{_seg(self.org)}/repos", what=what, ok=(201,),
+                json={"name": name, "private": True, "auto_init": True,
+                      "description": REPOSITORY_DESCRIPTION})
+        except AlreadyExists:
+            return self.get_repository(name)
+        return self._repository(self.http.json(response, what), created=True)
+
+    def get_repository(self, name: str) -> Repository:
+        """The existing repository of that name in the organization."""
+        # Reference: https://docs.github.com/en/rest/repos/repos#get-a-repository
+        what = f"read the repository {self.org}/{name}"
+        response = self.http.request("GET", f"/repos/{_seg(self.org)}/{_seg(name)}", what=what)
+        return self._repository(self.http.json(response, what))
+
+    def delete_repository(self, repo: Repository) -> None:
+        """Delete the repository (needs the delete_repo scope and admin rights)."""
+        # Reference: https://docs.github.com/en/rest/repos/repos#delete-a-repository
+        self.http.request("DELETE", f"/repos/{_full(repo)}", ok=(204,),
+                          what=f"delete the repository {repo.id}")
+
+    def clone_url(self, repo: Repository) -> str:
+        """The HTTPS clone URL."""
+        return repo.clone_url
+
+    def web_url(self, repo: Repository) -> str:
+        """The repository's page."""
+        return repo.web_url
+
+    # --- files -----------------------------------------------------------------------
+
+    def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
+        """The content of path at branch."""
+        # Reference: https://docs.github.com/en/rest/repos/contents#get-repository-content
+        what = f"read {path} on {branch} of {repo.id}"
+        response = self.http.request("GET", f"/repos/{_full(repo)}/contents/{_path(path)}",
+                                     params={"ref": branch}, what=what)
+        content = self.http.json(response, what)
+        if not isinstance(content, dict) or content.get("type") != "file":
+            raise NotFound(f"{path} on {branch} of {repo.id} is not a file.")
+        return base64.b64decode(content["content"])
+
+    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes],
+                     message: str, author: Author | None = None) -> CommitResult:
+        """One commit of files on branch through the Git Data API; none if nothing changes.
+
+        Five calls whatever the history: read the branch, read its commit, write the tree
+        (inline content), write the commit, move the branch (fast-forward only, so a
+        concurrent commit is never overwritten: Conflict instead).
+        """
+        files = dict(files)
+        tip, new_branch = self._branch_tip(repo, branch)
+        if tip is None:  # an empty repository (not made by us): start it with one file
+            first = sorted(files)[0]
+            tip = self._put_first_file(repo, branch, first, files.pop(first), message, author)
+            new_branch = False
+            if not files:
+                return CommitResult(tip, True, f"{repo.web_url}/commit/{tip}")
+        base_tree = self._commit_tree(repo, tip)
+        tree = self._write_tree(repo, base_tree, files)
+        if tree == base_tree and not new_branch:
+            return CommitResult(tip, False, f"{repo.web_url}/commit/{tip}")
+        # Reference: https://docs.github.com/en/rest/git/commits#create-a-commit
+        body = {"message": message, "tree": tree, "parents": [tip]}
+        if author:
+            body["author"] = {"name": author.name, "email": author.email}
+        what = f"create a commit in {repo.id}"
+        sha = self.http.json(self.http.request("POST", f"/repos/{_full(repo)}/git/commits",
+                                               json=body, ok=(201,), what=what), what)["sha"]
+        self._move_branch(repo, branch, sha, create=new_branch)
+        return CommitResult(sha, True, f"{repo.web_url}/commit/{sha}")
+
+    def _branch_tip(self, repo: Repository, branch: str) -> tuple[str | None, bool]:
+        """(tip sha, whether branch must be created); (None, True) for an empty repository."""
+        # Reference: https://docs.github.com/en/rest/git/refs#get-a-reference
+        for candidate in dict.fromkeys([branch, repo.default_branch or branch]):
+            what = f"read the branch {candidate} of {repo.id}"
+            try:
+                response = self.http.request(
+                    "GET", f"/repos/{_full(repo)}/git/ref/heads/{_path(candidate)}", what=what)
+            except NotFound:
+                continue
+            except Conflict as error:
+                if "empty" in error.provider_message.lower():
+                    return None, True
+                raise
+            return self.http.json(response, what)["object"]["sha"], candidate != branch
+        raise NotFound(f"{repo.id} has no branch {branch} and no default branch to start it "
+                       "from.", hint="Create the branch, or choose an existing one.")
+
+    def _commit_tree(self, repo: Repository, sha: str) -> str:
+        # Reference: https://docs.github.com/en/rest/git/commits#get-a-commit-object
+        what = f"read the commit {sha[:7]} of {repo.id}"
+        response = self.http.request("GET", f"/repos/{_full(repo)}/git/commits/{sha}",
+                                     what=what)
+        return self.http.json(response, what)["tree"]["sha"]
+
+    def _write_tree(self, repo: Repository, base_tree: str, files: dict[str, bytes]) -> str:
+        """A tree of base_tree with files replaced; text goes inline, binary as blobs."""
+        entries = []
+        for path, content in sorted(files.items()):
+            entry = {"path": path, "mode": "100644", "type": "blob"}
+            try:
+                entry["content"] = content.decode("utf-8")
+            except UnicodeDecodeError:
+                entry["sha"] = self._write_blob(repo, content)
+            entries.append(entry)
+        # Reference: https://docs.github.com/en/rest/git/trees#create-a-tree
+        what = f"write the files to {repo.id}"
+        response = self.http.request("POST", f"/repos/{_full(repo)}/git/trees", ok=(201,),
+                                     json={"base_tree": base_tree, "tree": entries}, what=what)
+        return self.http.json(response, what)["sha"]
+
+    def _write_blob(self, repo: Repository, content: bytes) -> str:
+        # Reference: https://docs.github.com/en/rest/git/blobs#create-a-blob
+        what = f"upload a file to {repo.id}"
+        response = self.http.request(
+            "POST", f"/repos/{_full(repo)}/git/blobs", ok=(201,), what=what,
+            json={"content": base64.b64encode(content).decode(), "encoding": "base64"})
+        return self.http.json(response, what)["sha"]
+
+    def _move_branch(self, repo: Repository, branch: str, sha: str, *, create: bool) -> None:
+        what = f"move the branch {branch} of {repo.id}"
+        if create:
+            # Reference: https://docs.github.com/en/rest/git/refs#create-a-reference
+            self.http.request("POST", f"/repos/{_full(repo)}/git/refs", ok=(201,), what=what,
+                              json={"ref": f"refs/heads/{branch}", "sha": sha})
+            return
+        # Reference: https://docs.github.com/en/rest/git/refs#update-a-reference
+        try:
+            self.http.request("PATCH", f"/repos/{_full(repo)}/git/refs/heads/{_path(branch)}",
+                              json={"sha": sha, "force": False}, what=what)
+        except ProviderError as error:
+            if error.status == 422:  # "Update is not a fast forward": someone committed first
+                raise Conflict(f"The branch {branch} of {repo.id} moved while committing.",
+                               status=422, provider_message=error.provider_message) from None
+            raise
+
+    def _put_first_file(self, repo: Repository, branch: str, path: str, content: bytes,
+                        message: str, author: Author | None) -> str:
+        """The first commit of an empty repository, through the Contents API."""
+        # Reference: https://docs.github.com/en/rest/repos/contents#create-or-update-file-contents
+        body = {"message": message, "content": base64.b64encode(content).decode(),
+                "branch": branch}
+        if author:
+            body["author"] = {"name": author.name, "email": author.email}
+        what = f"write the first file to the empty repository {repo.id}"
+        response = self.http.request("PUT", f"/repos/{_full(repo)}/contents/{_path(path)}",
+                                     json=body, ok=(201,), what=what)
+        return self.http.json(response, what)["commit"]["sha"]
+
+    # --- translation -----------------------------------------------------------------
+
+    def _repository(self, data: dict, created: bool = False) -> Repository:
+        return Repository(name=data["name"], id=data["full_name"], clone_url=data["clone_url"],
+                          web_url=data["html_url"], default_branch=data.get("default_branch"),
+                          created=created)
+
+    def _map_error(self, response: requests.Response, what: str) -> ProviderError | None:
+        """GitHub's own ways of saying 'already exists', 'wrong token' and 'missing scope'."""
+        status = response.status_code
+        said = self.http.redact(provider_message(response))
+        if status == 422 and _name_taken(response):
+            return AlreadyExists(f"A repository of that name already exists ({what}).",
+                                 status=status, provider_message=said)
+        if status == 401:
+            return AuthenticationFailed(
+                f"GitHub refused the token while trying to {what}: {said or 'Bad credentials'}.",
+                status=status, provider_message=said,
+                hint="Check that the token is correct, not expired and not revoked.")
+        if status == 403 and response.headers.get("X-RateLimit-Remaining") != "0":
+            needed = response.headers.get("X-Accepted-OAuth-Scopes", "")
+            granted = {s.strip() for s in response.headers.get("X-OAuth-Scopes", "").split(",")}
+            missing = next((s.strip() for s in needed.split(",")
+                            if s.strip() and s.strip() not in granted), None)
+            scope_text = f" It needs the {missing} scope." if missing else ""
+            return PermissionMissing(
+                f"GitHub does not let the token {what}.{scope_text} GitHub said: {said}",
+                status=status, missing_scope=missing, provider_message=said,
+                hint=f"Add the {missing} scope to the token." if missing else
+                     "Check the token's scopes (repo, admin:org, delete_repo) and your role "
+                     "in the organization.")
+        return None
+
+
+def _name_taken(response: requests.Response) -> bool:
+    try:
+        errors = response.json().get("errors") or []
+    except (ValueError, AttributeError):
+        return False
+    return any("already exists" in str(error.get("message", "")) for error in errors
+               if isinstance(error, dict))
+
+
+def _seg(value: str) -> str:
+    """One path segment, percent-encoded."""
+    return quote(value, safe="")
+
+
+def _path(value: str) -> str:
+    """A multi-segment path (a file path or a branch with slashes), percent-encoded."""
+    return quote(value, safe="/")
+
+
+def _full(repo: Repository) -> str:
+    owner, _, name = repo.id.partition("/")
+    return f"{_seg(owner)}/{_seg(name)}"
