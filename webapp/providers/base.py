@@ -48,6 +48,27 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class ScopeRule:
+    """A scope the app wants a token to have, what for, and which granted scopes cover it."""
+
+    name: str
+    purpose: str
+    required: bool = True   # False: only some operations need it (a warning when missing)
+    covered_by: tuple[str, ...] = ()  # broader scopes that include this one
+
+    def satisfied_by(self, granted: tuple[str, ...]) -> bool:
+        """Whether the granted scopes include this one."""
+        return self.name in granted or any(scope in granted for scope in self.covered_by)
+
+
+def missing_scopes(rules: tuple[ScopeRule, ...], identity: Identity) -> list[ScopeRule] | None:
+    """The rules the token's scopes do not satisfy; None when the provider does not say."""
+    if identity.scopes is None:
+        return None
+    return [rule for rule in rules if not rule.satisfied_by(identity.scopes)]
+
+
+@dataclass(frozen=True)
 class Namespace:
     """The organization, group, project or workspace that holds the repositories."""
 
@@ -89,7 +110,9 @@ class Author:
 class Provider(Protocol):
     """The operations the app needs from a git provider."""
 
+    label: str
     settings: ProviderSettings
+    SCOPES: tuple[ScopeRule, ...]  # what the token should be allowed to do
 
     def check_identity(self) -> Identity:
         """Who the token belongs to, and its scopes where the provider tells them."""

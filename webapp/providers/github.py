@@ -21,6 +21,7 @@ from webapp.providers.base import (
     ProviderError,
     ProviderSettings,
     Repository,
+    ScopeRule,
 )
 from webapp.providers.http import HttpSeam, provider_message
 
@@ -40,6 +41,13 @@ class GitHubProvider:
     """A GitHub organization reached with a personal access token."""
 
     label = "GitHub"
+    # Reference: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
+    SCOPES = (
+        ScopeRule("repo", "create private repositories and commit to them"),
+        ScopeRule("admin:org", "read the organization's repository policies", required=False),
+        ScopeRule("delete_repo", "delete repositories (validation cleans up after itself)",
+                  required=False),
+    )
 
     def __init__(self, settings: ProviderSettings, **seam_options) -> None:
         self.settings = settings
