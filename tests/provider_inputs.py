@@ -16,7 +16,8 @@ VALID = {
                      "project": "Fabrikam Fiber", "username": "jane@example.com",
                      "token": TOKENS["azure_devops"]},
     "bitbucket_cloud": {"host": "https://bitbucket.org", "workspace": "acme",
-                        "project_key": "", "username": "jane", "token": TOKENS["bitbucket_cloud"]},
+                        "project_key": "", "username": "jane@example.com",
+                        "token": TOKENS["bitbucket_cloud"]},
 }
 
 

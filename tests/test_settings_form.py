@@ -78,7 +78,7 @@ def test_it_accepts_an_optional_field_left_blank(app, client, kind, name):
     ("azure_devops", "username", "jane doe", "no spaces"),
     ("bitbucket_cloud", "workspace", "Acme Corp", "lowercase letters"),
     ("bitbucket_cloud", "project_key", "1ABC", "a letter, then"),
-    ("bitbucket_cloud", "username", "jane doe", "no spaces"),
+    ("bitbucket_cloud", "username", "jane doe", "the email address of your Atlassian account"),
     ("github", "token", "ghp_abc def", "no spaces or line breaks"),
 ])
 def test_it_rejects_a_badly_shaped_value_next_to_its_field(
@@ -90,6 +90,39 @@ def test_it_rejects_a_badly_shaped_value_next_to_its_field(
     assert f'id="{name}-error"' in page
     error = page.split(f'id="{name}-error">', 1)[1].split("</p>", 1)[0]
     assert message in error
+    assert stored_rows(app) == 0
+
+
+def test_a_bitbucket_app_password_takes_a_username_not_an_email(app, client):
+    data = form_for("bitbucket_cloud", credential_type="app_password",
+                    username="jane@example.com")
+
+    response = post(client, "bitbucket_cloud", data)
+
+    assert response.status_code == 422
+    assert "your Bitbucket username (not your email)" in response.get_data(as_text=True)
+    response = post(client, "bitbucket_cloud", {**data, "username": "jane_doe"})
+    assert response.status_code == 303
+    with app.app_context():
+        config = db.session.scalar(select(GitOpsConfig))
+        assert (config.credential_type, config.username) == ("app_password", "jane_doe")
+
+
+def test_bitbucket_defaults_to_an_api_token_and_asks_for_it_by_name(app, client):
+    response = post(client, "bitbucket_cloud", form_for("bitbucket_cloud", token=""))
+
+    assert response.status_code == 422
+    assert "Enter the Bitbucket API token." in response.get_data(as_text=True)
+    post(client, "bitbucket_cloud", VALID["bitbucket_cloud"])
+    with app.app_context():
+        assert db.session.scalar(select(GitOpsConfig.credential_type)) == "api_token"
+
+
+def test_an_unknown_credential_type_is_refused(app, client):
+    response = post(client, "bitbucket_cloud",
+                    form_for("bitbucket_cloud", credential_type="oauth"))
+
+    assert response.status_code == 422
     assert stored_rows(app) == 0
 
 

@@ -183,3 +183,52 @@ def test_a_save_over_someone_elses_newer_save_is_refused_with_409(app, client):
     assert response.status_code == 409
     assert "Someone else saved this configuration" in response.get_data(as_text=True)
     assert rows(app)["gitlab"].username == "first"
+
+
+def test_a_ca_bundle_is_validated_stored_encrypted_and_removable(app, client, tmp_path):
+    from tests.tls import make_pki
+    pem = make_pki(tmp_path / "pki").ca_pem
+
+    refused = save(client, "gitlab", form_for("gitlab", ca_bundle="not a certificate"))
+    assert refused.status_code == 422
+    assert "Paste one or more PEM certificates" in refused.get_data(as_text=True)
+
+    assert save(client, "gitlab", form_for("gitlab", ca_bundle=pem)).status_code == 303
+    config = rows(app)["gitlab"]
+    assert "BEGIN CERTIFICATE" not in config.ca_bundle_ciphertext
+    assert SecretBox([app.config["TOKEN_KEYS"]]).decrypt(config.ca_bundle_ciphertext) == pem.strip()
+    page = client.get("/settings/gitops/gitlab").get_data(as_text=True)
+    assert "A CA bundle is saved." in page
+    assert "BEGIN CERTIFICATE" not in page
+
+    save(client, "gitlab", form_for("gitlab", token="", version=config.version))
+    assert rows(app)["gitlab"].ca_bundle_ciphertext == config.ca_bundle_ciphertext
+    save(client, "gitlab", form_for("gitlab", token="", remove_ca_bundle="y",
+                                    version=rows(app)["gitlab"].version))
+    assert rows(app)["gitlab"].ca_bundle_ciphertext is None
+
+
+def test_tls_verification_is_on_unless_explicitly_skipped(app, client):
+    save(client, "github", VALID["github"])
+    assert rows(app)["github"].verify_tls is True
+
+    save(client, "github", form_for("github", token="", skip_tls_verify="y",
+                                    version=rows(app)["github"].version))
+
+    assert rows(app)["github"].verify_tls is False
+    page = client.get("/settings/gitops/github").get_data(as_text=True)
+    assert "TLS verification is off for GitHub." in page
+    checkbox = re.search(r'<input[^>]*id="skip_tls_verify"[^>]*>', page).group(0)
+    assert "checked" in checkbox
+
+
+def test_changing_the_bitbucket_credential_type_requires_the_token_again(app, client):
+    save(client, "bitbucket_cloud", VALID["bitbucket_cloud"])
+
+    response = save(client, "bitbucket_cloud", form_for(
+        "bitbucket_cloud", credential_type="app_password", username="jane_doe", token="",
+        version=rows(app)["bitbucket_cloud"].version))
+
+    assert response.status_code == 422
+    assert "Credential type" in response.get_data(as_text=True)
+    assert rows(app)["bitbucket_cloud"].credential_type == "api_token"

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, false, text
+from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -29,7 +29,11 @@ class GitOpsConfig(db.Model):
     workspace: Mapped[str | None] = mapped_column(String(255))         # Bitbucket Cloud
     project_key: Mapped[str | None] = mapped_column(String(255))       # Bitbucket Cloud
     username: Mapped[str] = mapped_column(String(255))
+    credential_type: Mapped[str | None] = mapped_column(String(32))    # Bitbucket Cloud
     token_ciphertext: Mapped[str] = mapped_column(Text)
+    # TLS: an optional CA bundle (PEM, encrypted like the token) and verification switch.
+    ca_bundle_ciphertext: Mapped[str | None] = mapped_column(Text)
+    verify_tls: Mapped[bool] = mapped_column(default=True, server_default=true())
     active: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

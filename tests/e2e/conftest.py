@@ -64,3 +64,8 @@ def screenshot_dir() -> Path:
     """Where journeys leave screenshots for the README's maintainers (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def field(page, label: str):
+    """The text input whose accessible name is exactly label (what a screen reader says)."""
+    return page.get_by_role("textbox", name=label, exact=True)

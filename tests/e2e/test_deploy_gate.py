@@ -2,6 +2,7 @@
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import field
 from tests.provider_inputs import VALID
 
 GATE = "GitOps is not configured: deployments cannot run until a git provider is saved and active."
@@ -14,9 +15,9 @@ def test_the_charts_page_is_blocked_until_a_provider_is_saved(live_server, page:
 
     page.get_by_role("link", name="Configure a git provider").click()
     page.locator('.tab[data-kind="github"]').click()
-    page.get_by_label("GitHub organization name").fill(VALID["github"]["organization"])
-    page.get_by_label("GitHub username").fill(VALID["github"]["username"])
-    page.get_by_label("GitHub personal access token").fill(VALID["github"]["token"])
+    field(page, "GitHub organization name").fill(VALID["github"]["organization"])
+    field(page, "GitHub username").fill(VALID["github"]["username"])
+    field(page, "GitHub personal access token").fill(VALID["github"]["token"])
     page.get_by_role("button", name="Save").click()
     expect(page.locator('.tab[data-kind="github"] .tick')).to_be_visible()
 

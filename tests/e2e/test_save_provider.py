@@ -2,15 +2,16 @@
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import field
 from tests.provider_inputs import TOKENS
 
 
 def test_saving_gitlab_activates_it_and_the_token_stays_masked(live_server, page: Page,
                                                                screenshot_dir):
     page.goto(f"{live_server.url}/settings/gitops/gitlab")
-    page.get_by_label("GitLab group id").fill("platform/apps")
-    page.get_by_label("GitLab username").fill("jane.doe")
-    page.get_by_label("GitLab personal access token").fill(TOKENS["gitlab"])
+    field(page, "GitLab group id").fill("platform/apps")
+    field(page, "GitLab username").fill("jane.doe")
+    field(page, "GitLab personal access token").fill(TOKENS["gitlab"])
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("status")).to_have_text(
@@ -19,10 +20,10 @@ def test_saving_gitlab_activates_it_and_the_token_stays_masked(live_server, page
     expect(page.locator('.tab[data-kind="github"] .tick')).to_have_count(0)
 
     page.reload()
-    token = page.get_by_label("GitLab personal access token")
+    token = field(page, "GitLab personal access token")
     expect(token).to_have_value("")
     expect(token).to_have_attribute("placeholder", "•••••••• saved")
     expect(page.get_by_text("A token is saved. Leave this blank to keep it.")).to_be_visible()
-    expect(page.get_by_label("GitLab group id")).to_have_value("platform/apps")
+    expect(field(page, "GitLab group id")).to_have_value("platform/apps")
     assert TOKENS["gitlab"] not in page.content()
     page.screenshot(path=screenshot_dir / "settings-saved.png", full_page=True)

@@ -14,11 +14,13 @@ import logging
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import InsecureRequestWarning
 
 from webapp.providers.base import (
     AuthenticationFailed,
@@ -66,7 +68,12 @@ class HttpSeam:
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request sent
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(default_headers or {})})
-        self.session.verify = _verify_setting(settings)
+        # Passed on every request: a session-level verify loses to REQUESTS_CA_BUNDLE.
+        self._verify = _verify_setting(settings)
+        if self._verify is False:
+            # Said once here, instead of urllib3 warning on every request.
+            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+            log.warning("%s: TLS verification is switched off for %s", label, self.base_url)
 
     # --- public ----------------------------------------------------------------------
 
@@ -166,7 +173,7 @@ class HttpSeam:
             connect, read = min(connect, remaining), min(read, remaining)
         try:
             return self.session.request(method, url, timeout=(connect, read),
-                                        allow_redirects=False, **kwargs)
+                                        allow_redirects=False, verify=self._verify, **kwargs)
         except requests.exceptions.SSLError as error:
             raise _unavailable(
                 f"TLS verification of {_origin(url)} failed while trying to {what}.",

@@ -35,6 +35,17 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class CredentialType:
+    """One way of authenticating to a provider, with its own account and secret fields."""
+
+    id: str
+    label: str
+    help: str
+    username: FieldSpec
+    token: FieldSpec
+
+
+@dataclass(frozen=True)
 class ProviderKind:
     """A git provider the app can store desired state in."""
 
@@ -46,6 +57,34 @@ class ProviderKind:
     # Changing any of these makes the saved token unusable: it must be entered again,
     # so that a token is never sent to a host or namespace it was not entered for.
     binding_fields: tuple[str, ...] = field(default=())
+    # Where a provider offers several kinds of credential; the first is the default and
+    # its username and token specs are the ones in `fields`.
+    credential_types: tuple[CredentialType, ...] = ()
+
+    def credential_type(self, type_id: str | None) -> CredentialType | None:
+        """The credential type of that id, or the default one; None if the kind has none."""
+        for credential in self.credential_types:
+            if credential.id == type_id:
+                return credential
+        return self.credential_types[0] if self.credential_types else None
+
+    def variants(self, name: str) -> list[tuple[str, FieldSpec]]:
+        """(credential type, spec) of a field whose label depends on the credential type."""
+        if name not in ("username", "token"):
+            return []
+        return [(credential.id, getattr(credential, name)) for credential in self.credential_types]
+
+    @property
+    def credential_helps(self) -> dict[str, str]:
+        """The help line of each credential type."""
+        return {credential.id: credential.help for credential in self.credential_types}
+
+    def spec(self, name: str, credential_type: str | None = None) -> FieldSpec:
+        """The spec of a field, as it is while credential_type is chosen."""
+        credential = self.credential_type(credential_type)
+        if credential is not None and name in ("username", "token"):
+            return getattr(credential, name)
+        return next(spec for spec in self.fields if spec.name == name)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -78,6 +117,27 @@ _GITHUB_SCOPES = ("repo", "admin:org", "delete_repo")
 _GITLAB_SCOPES = ("api", "write_repository")
 _AZURE_SCOPES = ("code",)
 _BITBUCKET_SCOPES = ("repository read", "write", "admin", "delete")
+_BITBUCKET_TOKEN_SCOPES = ("read:user", "read:project", "read:repository", "write:repository",
+                           "admin:repository", "delete:repository")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+BITBUCKET_USERNAME = re.compile(r"[A-Za-z0-9_-]+")
+
+BITBUCKET_API_TOKEN = CredentialType(
+    id="api_token", label="API token",
+    help="An Atlassian API token with Bitbucket scopes. It signs in to the API with your "
+         "account email, and to git as x-bitbucket-api-token-auth.",
+    username=FieldSpec("username", "Atlassian account email", pattern=EMAIL,
+                       pattern_hint="the email address of your Atlassian account"),
+    token=FieldSpec("token", "Bitbucket API token", kind="secret", max_length=1024,
+                    help="Needs scopes: " + ", ".join(_BITBUCKET_TOKEN_SCOPES) + "."),
+)
+BITBUCKET_APP_PASSWORD = CredentialType(
+    id="app_password", label="App password (legacy)",
+    help="Atlassian is retiring app passwords: prefer an API token.",
+    username=FieldSpec("username", "Bitbucket username", pattern=BITBUCKET_USERNAME,
+                       pattern_hint="your Bitbucket username (not your email)"),
+    token=_token("Bitbucket app password", _BITBUCKET_SCOPES),
+)
 
 GITHUB = ProviderKind(
     id="github", label="GitHub", default_host="https://github.com",
@@ -134,11 +194,12 @@ BITBUCKET_CLOUD = ProviderKind(
                   pattern=BITBUCKET_PROJECT_KEY,
                   help="If not provided, the oldest project in the workspace will be used.",
                   pattern_hint="a letter, then letters, digits or '_'"),
-        FieldSpec("username", "Bitbucket username", pattern=NO_SPACES, pattern_hint="no spaces"),
-        _token("Bitbucket app password", _BITBUCKET_SCOPES),
+        BITBUCKET_API_TOKEN.username,
+        BITBUCKET_API_TOKEN.token,
     ),
     token_scopes=_BITBUCKET_SCOPES,
     binding_fields=("host", "workspace"),
+    credential_types=(BITBUCKET_API_TOKEN, BITBUCKET_APP_PASSWORD),
 )
 
 KINDS: dict[str, ProviderKind] = {

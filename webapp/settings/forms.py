@@ -2,13 +2,26 @@
 
 from urllib.parse import urlsplit, urlunsplit
 
+from cryptography import x509
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, PasswordField, StringField, URLField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation, ValidationError
 
 from webapp.providers import KINDS, FieldSpec, ProviderKind
 from webapp.settings.service import changed_binding_fields
+
+MAX_CA_BUNDLE = 64 * 1024
 
 
 def strip(value):
@@ -19,6 +32,30 @@ def strip(value):
 def normalize_url(value):
     """Drop a trailing slash so that https://host and https://host/ are the same host."""
     return value.rstrip("/") if isinstance(value, str) else value
+
+
+class SpecRules:
+    """Requiredness, length and shape of a field, as its FieldSpec says.
+
+    The spec is looked up at validation time, because a provider's credential type
+    (Bitbucket: API token or app password) changes what its username field must hold.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, form: "ProviderForm", field: Field) -> None:
+        spec = form.kind.spec(self.name, form.chosen_credential_type())
+        value = field.data or ""
+        if not value:
+            if spec.required:
+                raise StopValidation(f"Enter the {spec.label}.")
+            field.errors[:] = []
+            raise StopValidation()  # optional and blank: nothing more to check
+        if len(value) > spec.max_length:
+            raise StopValidation(f"Use at most {spec.max_length} characters.")
+        if spec.pattern is not None and not spec.pattern.fullmatch(value):
+            raise StopValidation(f"Use {spec.pattern_hint}.")
 
 
 def check_host_url(form: FlaskForm, field: Field) -> None:
@@ -46,11 +83,36 @@ def check_host_url(form: FlaskForm, field: Field) -> None:
     field.data = urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
 
 
+def check_ca_bundle(form: FlaskForm, field: Field) -> None:
+    """One or more PEM certificates, or nothing."""
+    if not field.data:
+        return
+    if len(field.data) > MAX_CA_BUNDLE:
+        raise ValidationError("The CA bundle is larger than 64 KiB: paste only the certificates "
+                              "of your certificate authority.")
+    try:
+        certificates = x509.load_pem_x509_certificates(field.data.encode())
+    except ValueError:
+        certificates = []
+    if not certificates:
+        raise ValidationError("Paste one or more PEM certificates, each from -----BEGIN "
+                              "CERTIFICATE----- to -----END CERTIFICATE-----.")
+
+
 class ProviderForm(FlaskForm):
     """Fields every provider form shares; subclasses add the provider's own fields."""
 
     kind: ProviderKind
     version = HiddenField()
+    ca_bundle = TextAreaField(
+        "CA bundle (PEM)", filters=[strip], validators=[check_ca_bundle],
+        description="Only for a provider whose certificate comes from a private certificate "
+                    "authority: paste that authority's certificate(s). Stored encrypted.")
+    remove_ca_bundle = BooleanField("Remove the saved CA bundle")
+    # Phrased as the exception, so that a form or client that leaves it out verifies.
+    skip_tls_verify = BooleanField(
+        "Skip TLS certificate verification (labs only)",
+        description="Without verification anyone on the network path can read the token.")
 
     def __init__(self, *args, saved=None, token_problem: str | None = None, **kwargs):
         # saved: the stored configuration, if any; token_problem: why its token is unusable.
@@ -58,9 +120,14 @@ class ProviderForm(FlaskForm):
         self.saved_token_problem = token_problem
         super().__init__(*args, **kwargs)
 
-    def values(self) -> dict[str, str | None]:
+    def chosen_credential_type(self) -> str | None:
+        """The credential type chosen in the form (None for providers with only one)."""
+        field = getattr(self, "credential_type", None)
+        return self.kind.credential_type(field.data).id if field is not None else None
+
+    def values(self) -> dict[str, object]:
         """The stored form of every non-secret field: blanks become None, the host a default."""
-        result = {}
+        result: dict[str, object] = {}
         for spec in self.kind.fields:
             if spec.kind == "secret":
                 continue
@@ -68,15 +135,26 @@ class ProviderForm(FlaskForm):
             if spec.name == "host" and value is None:
                 value = self.kind.default_host
             result[spec.name] = value
+        result["credential_type"] = self.chosen_credential_type()
+        result["verify_tls"] = not self.skip_tls_verify.data
         return result
+
+    def ca_bundle_change(self) -> str | bool | None:
+        """The new CA bundle text, False to remove the saved one, None to keep it as it is."""
+        if self.ca_bundle.data:
+            return self.ca_bundle.data
+        return False if self.remove_ca_bundle.data else None
 
     def token_required_because(self) -> str | None:
         """Why the token field must be filled in, or None when the saved token can be kept."""
         if self.saved is None:
-            return f"Enter the {self.kind.token_field.label}."
+            label = self.kind.spec("token", self.chosen_credential_type()).label
+            return f"Enter the {label}."
         if self.saved_token_problem:
             return self.saved_token_problem
         changed = changed_binding_fields(self.kind, self.saved, self.values())
+        if self.saved.credential_type != self.chosen_credential_type():
+            changed.append("credential_type")
         if changed:
             labels = ", ".join(self[name].label.text for name in changed)
             return (f"You changed the {labels}: enter the token again, so that it is only "
@@ -102,31 +180,26 @@ class ProviderForm(FlaskForm):
 
 def _field_for(spec: FieldSpec) -> Field:
     """A WTForms field enforcing a FieldSpec's requiredness and shape."""
-    validators = []
     if spec.kind == "secret":
-        # Requiredness depends on what is saved: ProviderForm.validate_token decides, so no
-        # Optional() here (it would stop the chain before validate_token runs).
-        return PasswordField(spec.label, validators=[Length(max=spec.max_length)],
-                             filters=[strip], description=spec.help)
-    if spec.required:
-        validators.append(InputRequired(message=f"Enter the {spec.label}."))
-    else:
-        validators.append(Optional())
-    validators.append(Length(max=spec.max_length,
-                             message=f"Use at most {spec.max_length} characters."))
+        # Requiredness depends on what is saved: ProviderForm.validate_token decides.
+        return PasswordField(spec.label, filters=[strip], description=spec.help)
     if spec.kind == "url":
-        return URLField(spec.label, validators=[*validators, check_host_url],
+        return URLField(spec.label, validators=[SpecRules(spec.name), check_host_url],
                         filters=[strip, normalize_url], description=spec.help)
-    if spec.pattern is not None:
-        validators.append(Regexp(f"^(?:{spec.pattern.pattern})$",
-                                 message=f"Use {spec.pattern_hint}."))
-    return StringField(spec.label, validators=validators, filters=[strip],
+    return StringField(spec.label, validators=[SpecRules(spec.name)], filters=[strip],
                        description=spec.help)
 
 
 def _form_class(kind: ProviderKind) -> type[ProviderForm]:
     """Build the form class of one provider kind."""
-    attributes = {"kind": kind, **{spec.name: _field_for(spec) for spec in kind.fields}}
+    attributes: dict[str, object] = {"kind": kind}
+    if kind.credential_types:
+        attributes["credential_type"] = RadioField(
+            "Credential type",
+            choices=[SelectChoice(c.id, c.label) for c in kind.credential_types],
+            default=kind.credential_types[0].id,
+            validate_choice=True)
+    attributes.update({spec.name: _field_for(spec) for spec in kind.fields})
     name = "".join(part.title() for part in kind.id.split("_")) + "Form"
     return type(name, (ProviderForm,), attributes)
 

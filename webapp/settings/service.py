@@ -39,13 +39,14 @@ def changed_binding_fields(kind: ProviderKind, saved: GitOpsConfig | None,
     return [name for name in kind.binding_fields if values.get(name) != getattr(saved, name)]
 
 
-def save_and_activate(kind: str, values: dict[str, str | None], token: str | None,
-                      expected_version: int | None) -> GitOpsConfig:
+def save_and_activate(kind: str, values: dict[str, object], token: str | None,
+                      expected_version: int | None,
+                      ca_bundle: str | bool | None = None) -> GitOpsConfig:
     """Store kind's configuration and make it the only active one, all or nothing.
 
-    token None keeps the saved ciphertext; expected_version is the version the user
-    loaded (None for a new configuration), so a save never silently overwrites
-    another person's save.
+    token None keeps the saved ciphertext; ca_bundle None keeps the saved one and False
+    removes it; expected_version is the version the user loaded (None for a new
+    configuration), so a save never silently overwrites another person's save.
     """
     try:
         # Deactivate first: the partial unique index allows one active row at any moment.
@@ -70,6 +71,10 @@ def save_and_activate(kind: str, values: dict[str, str | None], token: str | Non
             setattr(config, name, value)
         if token is not None:
             config.token_ciphertext = secret_box().encrypt(token)
+        if ca_bundle is False:
+            config.ca_bundle_ciphertext = None
+        elif ca_bundle:
+            config.ca_bundle_ciphertext = secret_box().encrypt(ca_bundle)
         config.active = True
         db.session.commit()
     except ConfigConflict:

@@ -38,7 +38,8 @@ def gitops(kind_id: str | None):
     saved = configs.get(kind.id)
     if saved is not None:
         form = FORMS[kind.id](formdata=None, obj=saved, saved=saved,
-                              token_problem=token_problem(saved), version=saved.version)
+                              token_problem=token_problem(saved), version=saved.version,
+                              skip_tls_verify=not saved.verify_tls)
     else:
         form = FORMS[kind.id](formdata=None, data={"host": kind.default_host})
     return _render_panel(form, configs, just_saved=request.args.get("saved") == "1")
@@ -55,12 +56,13 @@ def save_config(kind_id: str):
         return _render_panel(form, configs, status=422)
     try:
         save_and_activate(kind.id, form.values(), form.token.data or None,
-                          form.submitted_version())
+                          form.submitted_version(), form.ca_bundle_change())
     except ConfigConflict as conflict:
         return _render_panel(form, configs_by_kind(), status=409, conflict=str(conflict))
     if is_htmx():
         configs = configs_by_kind()
-        fresh = FORMS[kind.id](formdata=None, obj=configs[kind.id], saved=configs[kind.id],
-                               version=configs[kind.id].version)
+        saved = configs[kind.id]
+        fresh = FORMS[kind.id](formdata=None, obj=saved, saved=saved, version=saved.version,
+                               skip_tls_verify=not saved.verify_tls)
         return _render_panel(fresh, configs, just_saved=True)
     return redirect(url_for("settings.gitops", kind_id=kind.id, saved=1), code=303)

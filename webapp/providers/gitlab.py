@@ -1,0 +1,336 @@
+"""GitLab (gitlab.com and self-managed), through the REST API v4."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from urllib.parse import quote
+
+import requests
+
+from webapp.providers.base import (
+    AlreadyExists,
+    AuthenticationFailed,
+    Author,
+    CommitResult,
+    Conflict,
+    Identity,
+    Namespace,
+    NotFound,
+    PermissionMissing,
+    ProviderError,
+    ProviderSettings,
+    Repository,
+    ScopeRule,
+    UnexpectedResponse,
+)
+from webapp.providers.http import HttpSeam, provider_message
+
+PUBLIC_HOST = "https://gitlab.com"
+REPOSITORY_DESCRIPTION = "Desired state managed by GitOps Console"
+# What GitLab (Gitaly) says when the files changed between our probes and our commit.
+CONCURRENT_CHANGE = ("has changed since you started editing it", "already exists",
+                     "doesn't exist")
+
+
+def api_base(host: str | None) -> str:
+    """<host>/api/v4, for gitlab.com and self-managed alike (a path prefix is kept)."""
+    host = (host or PUBLIC_HOST).rstrip("/")
+    return host if host.endswith("/api/v4") else f"{host}/api/v4"
+
+
+class GitLabProvider:
+    """A GitLab group (or subgroup) reached with a personal access token."""
+
+    label = "GitLab"
+    # Reference: https://docs.gitlab.com/user/profile/personal_access_tokens/#personal-access-token-scopes
+    SCOPES = (
+        ScopeRule("api", "create projects, commit through the API and delete projects"),
+        # The app never pushes over Git-over-HTTPS, and api already grants that too.
+        ScopeRule("write_repository", "push over Git-over-HTTPS (api includes it)",
+                  required=False, covered_by=("api",)),
+    )
+
+    def __init__(self, settings: ProviderSettings, **seam_options) -> None:
+        self.settings = settings
+        self.group_ref = (settings.group_id or "").strip().strip("/")
+        self._group: tuple[int, str] | None = None  # (id, full_path), looked up once
+        self._full_paths: dict[str, str] = {}       # project id -> path_with_namespace
+        # Reference: https://docs.gitlab.com/api/rest/authentication/#personalprojectgroup-access-tokens
+        self.http = HttpSeam(settings, api_base(settings.host), label=self.label,
+                             auth_headers={"PRIVATE-TOKEN": settings.token},
+                             default_headers={"Accept": "application/json"},
+                             map_error=self._map_error, **seam_options)
+
+    # --- checks ----------------------------------------------------------------------
+
+    def check_identity(self) -> Identity:
+        """The token's user, and the scopes GitLab lists for the token itself."""
+        # Reference: https://docs.gitlab.com/api/users/#get-the-current-user
+        what = "read the token's user"
+        user = self.http.json(self.http.request("GET", "/user", what=what), what)
+        # Reference: https://docs.gitlab.com/api/personal_access_tokens/#get-details-on-a-personal-access-token
+        what = "read the token's scopes"
+        try:
+            response = self.http.request("GET", "/personal_access_tokens/self", what=what)
+        except NotFound:  # GitLab before 15.5 has no such route
+            return Identity(user["username"], user.get("name"), None,
+                            "This GitLab (before 15.5) does not list a token's scopes; "
+                            "the project checks decide.")
+        token = self.http.json(response, what)
+        return Identity(user["username"], user.get("name"), tuple(token["scopes"]))
+
+    def check_namespace(self) -> Namespace:
+        """The group exists and the token can see it; remembered for later calls."""
+        # Reference: https://docs.gitlab.com/api/groups/#get-a-single-group
+        what = f"read the group {self.group_ref}"
+        try:
+            response = self.http.request("GET", f"/groups/{_seg(self.group_ref)}",
+                                         params={"with_projects": "false"}, what=what)
+        except NotFound as error:
+            raise NotFound(f"GitLab has no group {self.group_ref}, or the token cannot see it.",
+                           status=404, provider_message=error.provider_message,
+                           hint="Check the group id or full path (a subgroup is parent/child) "
+                                "and that your user is a member.") from None
+        group = self.http.json(response, what)
+        self._group = (group["id"], group["full_path"])
+        return Namespace(str(group["id"]), group["full_path"], group.get("web_url"))
+
+    # --- repositories ----------------------------------------------------------------
+
+    def ensure_repository(self, name: str) -> Repository:
+        """Create a private project with a README on main, or return the existing one."""
+        group_id, group_path = self._group_info()
+        # Reference: https://docs.gitlab.com/api/projects/#create-a-project
+        what = f"create the project {group_path}/{name}"
+        try:
+            # The README gives the project its main branch, so every commit has a parent.
+            response = self.http.request(
+                "POST", "/projects", ok=(201,), what=what,
+                json={"name": name, "path": name, "namespace_id": group_id,
+                      "visibility": "private", "initialize_with_readme": True,
+                      "default_branch": "main", "description": REPOSITORY_DESCRIPTION})
+        except (AlreadyExists, Conflict):  # 400 "has already been taken" (seen), 409 (docs)
+            project = self._project(name)
+            if project.get("marked_for_deletion_on"):
+                raise AlreadyExists(
+                    f"The project {project['path_with_namespace']} is scheduled for deletion "
+                    f"on {project['marked_for_deletion_on']}; its path stays taken until then.",
+                    hint="Restore or permanently delete it in GitLab, or choose another "
+                         "name.") from None
+            return self._repository(project)
+        return self._repository(self.http.json(response, what), created=True)
+
+    def get_repository(self, name: str) -> Repository:
+        """The existing project of that name in the group."""
+        return self._repository(self._project(name))
+
+    def delete_repository(self, repo: Repository) -> None:
+        """Delete the project, and purge it where GitLab only marks it for deletion.
+
+        Two calls on every tier: GitLab does not say whether the first DELETE deleted or
+        only marked, and a marked project keeps its path taken for days. The purge of a
+        project already gone answers 404 or 400 "must be marked for deletion first".
+        """
+        full_path = self._full_paths.get(repo.id) or self._read_full_path(repo)
+        # Reference: https://docs.gitlab.com/api/projects/#delete-a-project
+        try:
+            self.http.request("DELETE", f"/projects/{_seg(repo.id)}", ok=(202, 204),
+                              what=f"delete the project {full_path}")
+        except UnexpectedResponse as error:
+            if "marked for deletion" not in error.provider_message:
+                raise  # otherwise already marked by an earlier attempt: purge it below
+        try:
+            self.http.request(
+                "DELETE", f"/projects/{_seg(repo.id)}", ok=(202, 204),
+                params={"permanently_remove": "true", "full_path": full_path},
+                what=f"permanently remove the project {full_path} (scheduled for deletion, "
+                     "its path stays taken until it is removed)")
+        except NotFound:
+            pass  # deleted at once: this GitLab does not delay deletion
+        except UnexpectedResponse as error:
+            if "marked for deletion first" not in error.provider_message:
+                raise
+        self._full_paths.pop(repo.id, None)
+
+    def clone_url(self, repo: Repository) -> str:
+        """The HTTPS clone URL."""
+        return repo.clone_url
+
+    def web_url(self, repo: Repository) -> str:
+        """The project's page."""
+        return repo.web_url
+
+    # --- files -----------------------------------------------------------------------
+
+    def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
+        """The raw content of path at branch."""
+        # Reference: https://docs.gitlab.com/api/repository_files/#get-raw-file-from-repository
+        return self.http.request(
+            "GET", f"/projects/{_seg(repo.id)}/repository/files/{_seg(path)}/raw",
+            params={"ref": branch}, what=f"read {path} on {branch} of {repo.id}").content
+
+    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes],
+                     message: str, author: Author | None = None) -> CommitResult:
+        """One commit of the changed files on branch; none if nothing changes.
+
+        GitLab has no upsert: each path is read first (create or update, unchanged or
+        not), then one commit carries every action: N + 1 calls whatever the history.
+        An update names the file's last commit, so a concurrent change is a Conflict.
+        """
+        existing, tip, start_branch = self._probe(repo, branch, sorted(files))
+        actions = []
+        for path in sorted(files):
+            content, found = files[path], existing.get(path)
+            if found is None:
+                actions.append({"action": "create", "file_path": path, **_encoded(content)})
+            elif found[0] != content or start_branch:  # a new branch: write every file
+                actions.append({"action": "update", "file_path": path, **_encoded(content),
+                                "last_commit_id": found[1]})
+        if not actions:
+            return CommitResult(tip, False, f"{repo.web_url}/-/commit/{tip}" if tip else None)
+        body = {"branch": branch, "commit_message": message, "actions": actions}
+        if start_branch:
+            body["start_branch"] = start_branch
+        if author:
+            body.update(author_name=author.name, author_email=author.email)
+        # Reference: https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions
+        what = f"commit to {branch} of {repo.id}"
+        try:
+            response = self.http.request("POST", f"/projects/{_seg(repo.id)}/repository/commits",
+                                         json=body, ok=(201,), what=what)
+        except UnexpectedResponse as error:
+            if error.status == 400 and any(s in error.provider_message
+                                           for s in CONCURRENT_CHANGE):
+                raise Conflict(f"Someone changed {branch} of {repo.id} while committing; "
+                               "nothing was overwritten.", status=400,
+                               provider_message=error.provider_message,
+                               hint="Try again: the files are read anew.") from None
+            raise
+        commit = self.http.json(response, what)
+        return CommitResult(commit["id"], True, commit.get("web_url"))
+
+    def _probe(self, repo: Repository, branch: str, paths: list[str]
+               ) -> tuple[dict[str, tuple[bytes, str]], str | None, str | None]:
+        """(path -> (content, last commit id), tip, start branch) for the files at branch.
+
+        A missing branch is started from the default branch; an empty project has no
+        branch at all, so every file is created.
+        """
+        refs = list(dict.fromkeys([branch, repo.default_branch or branch]))
+        existing: dict[str, tuple[bytes, str]] = {}
+        tip = None
+        for path in paths:
+            while refs:
+                try:
+                    found = self._read_file_meta(repo, refs[0], path)
+                    break
+                except _NoSuchRef:
+                    refs.pop(0)
+            else:
+                found = None
+            if found is not None:
+                existing[path] = (base64.b64decode(found["content"]), found["last_commit_id"])
+                tip = found["commit_id"]
+        start_branch = refs[0] if refs and refs[0] != branch else None
+        return existing, tip, start_branch
+
+    def _read_file_meta(self, repo: Repository, ref: str, path: str) -> dict | None:
+        """The file's JSON at ref; None if the file is missing; _NoSuchRef if ref is."""
+        # Reference: https://docs.gitlab.com/api/repository_files/#get-file-from-repository
+        what = f"read {path} on {ref} of {repo.id}"
+        try:
+            response = self.http.request(
+                "GET", f"/projects/{_seg(repo.id)}/repository/files/{_seg(path)}",
+                params={"ref": ref}, what=what)
+        except NotFound as error:
+            # "404 Commit Not Found": no such branch; "404 File Not Found": no such file.
+            if "Commit Not Found" in error.provider_message:
+                raise _NoSuchRef(ref) from None
+            return None
+        return self.http.json(response, what)
+
+    # --- lookups and translation -----------------------------------------------------
+
+    def _group_info(self) -> tuple[int, str]:
+        """The group's (id, full_path), looked up at most once per instance."""
+        if self._group is None:
+            self.check_namespace()
+        return self._group
+
+    def _project(self, name: str) -> dict:
+        _group_id, group_path = self._group_info()
+        # Reference: https://docs.gitlab.com/api/projects/#get-a-single-project
+        what = f"read the project {group_path}/{name}"
+        response = self.http.request("GET", f"/projects/{_seg(f'{group_path}/{name}')}",
+                                     what=what)
+        return self.http.json(response, what)
+
+    def _read_full_path(self, repo: Repository) -> str:
+        # Reference: https://docs.gitlab.com/api/projects/#get-a-single-project
+        what = f"read the project {repo.id}"
+        response = self.http.request("GET", f"/projects/{_seg(repo.id)}", what=what)
+        return self.http.json(response, what)["path_with_namespace"]
+
+    def _repository(self, data: dict, created: bool = False) -> Repository:
+        project_id = str(data["id"])
+        self._full_paths[project_id] = data["path_with_namespace"]
+        return Repository(name=data["path"], id=project_id, clone_url=data["http_url_to_repo"],
+                          web_url=data["web_url"], default_branch=data.get("default_branch"),
+                          created=created)
+
+    def _map_error(self, response: requests.Response, what: str) -> ProviderError | None:
+        """GitLab's own ways of saying 'already taken', 'wrong token' and 'missing scope'."""
+        status = response.status_code
+        said = self.http.redact(provider_message(response))
+        body = _json(response)
+        if status == 400 and _taken(body):
+            return AlreadyExists(f"A project of that name already exists ({what}).",
+                                 status=status, provider_message=said)
+        if status == 401:
+            return AuthenticationFailed(
+                f"GitLab refused the token while trying to {what}: {said or '401 Unauthorized'}.",
+                status=status, provider_message=said,
+                hint="Check that the token is correct, not expired and not revoked.")
+        if status == 403 and body.get("error") == "insufficient_scope":
+            accepted = str(body.get("scope") or "").split()
+            missing = accepted[0] if accepted else None
+            scope_text = f" It needs the {' or '.join(accepted)} scope." if accepted else ""
+            return PermissionMissing(
+                f"The token may not {what}.{scope_text}", status=status,
+                missing_scope=missing, provider_message=said,
+                hint=f"Add the {missing} scope to the token." if missing else
+                     "Give the token the api scope.")
+        return None
+
+
+class _NoSuchRef(Exception):
+    """The branch (or any ref) does not exist in the project."""
+
+
+def _json(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _taken(body: dict) -> bool:
+    """{"message": {"name": ["has already been taken"], "path": [...]}}."""
+    message = body.get("message")
+    return isinstance(message, dict) and any(
+        "has already been taken" in str(problems) for problems in message.values())
+
+
+def _encoded(content: bytes) -> dict[str, str]:
+    """The action's content: text where it is UTF-8, base64 otherwise."""
+    try:
+        return {"content": content.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"content": base64.b64encode(content).decode(), "encoding": "base64"}
+
+
+def _seg(value: str) -> str:
+    """One path segment, percent-encoded: a project path or a file path with its slashes."""
+    return quote(value, safe="")
