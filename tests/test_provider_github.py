@@ -145,3 +145,17 @@ def test_a_branch_that_moved_during_the_commit_is_a_conflict_not_an_overwrite(si
 
     assert "other.yaml" in git.tip("main").files
     assert "a.yaml" not in git.tip("main").files
+
+
+def test_a_file_given_as_none_is_deleted_in_the_same_commit(sim):
+    client = provider(sim)
+    repo = client.ensure_repository("app")
+    client.commit_files(repo, "main", FILES, "first")
+
+    result = client.commit_files(repo, "main", {"a.yaml": None, "e.yaml": b"e: 5\n"}, "swap")
+
+    tip = sim.repo("acme", "app").git.tip("main")
+    assert result.changed
+    assert "a.yaml" not in tip.files
+    assert tip.files["e.yaml"] == b"e: 5\n"
+    assert tip.files["d.yaml"] == FILES["d.yaml"]

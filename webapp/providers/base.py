@@ -126,9 +126,9 @@ class Provider(Protocol):
     def get_repository(self, name: str) -> Repository:
         """The existing repository of that name (NotFound otherwise)."""
 
-    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes],
+    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None) -> CommitResult:
-        """One atomic commit of files on branch; no commit when nothing changes."""
+        """One atomic commit of files on branch (None deletes a file); none if nothing changes."""
 
     def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
         """The content of path at the tip of branch."""

@@ -132,9 +132,11 @@ class GitHubProvider:
             raise NotFound(f"{path} on {branch} of {repo.id} is not a file.")
         return base64.b64decode(content["content"])
 
-    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes],
+    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None) -> CommitResult:
         """One commit of files on branch through the Git Data API; none if nothing changes.
+
+        A file whose content is None is deleted.
 
         Five calls whatever the history: read the branch, read its commit, write the tree
         (inline content), write the commit, move the branch (fast-forward only, so a
@@ -143,6 +145,9 @@ class GitHubProvider:
         files = dict(files)
         tip, new_branch = self._branch_tip(repo, branch)
         if tip is None:  # an empty repository (not made by us): start it with one file
+            files = {path: content for path, content in files.items() if content is not None}
+            if not files:
+                return CommitResult(None, False)
             first = sorted(files)[0]
             tip = self._put_first_file(repo, branch, first, files.pop(first), message, author)
             new_branch = False
@@ -187,11 +192,16 @@ class GitHubProvider:
                                      what=what)
         return self.http.json(response, what)["tree"]["sha"]
 
-    def _write_tree(self, repo: Repository, base_tree: str, files: dict[str, bytes]) -> str:
+    def _write_tree(self, repo: Repository, base_tree: str,
+                    files: dict[str, bytes | None]) -> str:
         """A tree of base_tree with files replaced; text goes inline, binary as blobs."""
         entries = []
         for path, content in sorted(files.items()):
             entry = {"path": path, "mode": "100644", "type": "blob"}
+            if content is None:
+                entry["sha"] = None  # a null sha deletes the path
+                entries.append(entry)
+                continue
             try:
                 entry["content"] = content.decode("utf-8")
             except UnicodeDecodeError:
