@@ -240,3 +240,21 @@ def test_a_commit_costs_the_same_number_of_requests_whatever_the_history(
 
         costs.append(len(simulator.calls()))
     assert costs[0] == costs[1]
+
+
+def test_a_file_given_as_none_is_deleted_in_the_same_commit(harness, simulator, make_provider):
+    provider = make_provider()
+    repo = provider.ensure_repository("deletes")
+    provider.commit_files(repo, "main", FILES, "first")
+
+    result = provider.commit_files(repo, "main", {"chart/values.yaml": None,
+                                                  "envs/prod/values.yaml": b"replicas: 3\n"},
+                                   "swap")
+
+    tip = harness.git(simulator, "deletes").tip("main")
+    assert result.changed is True
+    assert "chart/values.yaml" not in tip.files
+    assert tip.files["envs/prod/values.yaml"] == b"replicas: 3\n"
+    assert tip.files["chart/Chart.yaml"] == FILES["chart/Chart.yaml"]
+    again = provider.commit_files(repo, "main", {"chart/values.yaml": None}, "nothing left")
+    assert again.changed is False

@@ -22,8 +22,13 @@ from tests.contracts.model import (
     obj,
 )
 
+# detail is a string, or for a missing scope {"required": [...], "granted": [...]} (§4g [O]);
+# a taken slug adds fields {"name": [...]} (§4c [O]).
 ERROR = obj({"type": enum("error"),
-             "error": obj({"message": STR, "detail": STR, "data": obj()}, required=["message"])},
+             "error": obj({"message": STR,
+                           "detail": {"anyOf": [STR, obj({"required": arr(STR),
+                                                          "granted": arr(STR)})]},
+                           "fields": obj(), "data": obj()}, required=["message"])},
             required=["type", "error"])
 LINK = obj({"href": STR, "name": STR}, required=["href"])
 PROJECT = obj({"type": enum("project"), "key": STR, "uuid": STR, "name": STR,
@@ -69,7 +74,8 @@ OPERATIONS = [
                "generic sorting feature [U])"),
     Operation(
         "create_repository", "POST", "/repositories/{workspace}/{repo_slug}",
-        request=obj({"type": enum("repository"), "scm": enum("git"), "is_private": BOOL,
+        request=obj({"type": enum("repository"), "name": STR, "scm": enum("git"),
+                     "is_private": BOOL,
                      "project": obj({"type": enum("project"), "key": STR}, required=["key"],
                                     additionalProperties=False)},
                     required=["type", "scm", "is_private"], additionalProperties=False),

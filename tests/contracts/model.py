@@ -94,15 +94,20 @@ class Contract:
     generic_query: dict[str, str] = field(default_factory=dict)
     error_body: dict | None = None  # the provider's error body schema
 
-    def match(self, method: str, raw_path: str) -> tuple[Operation, dict[str, str]] | None:
-        """The operation a request is for, and its path parameters."""
-        for operation in self.operations:
-            if operation.method != method:
-                continue
-            found = operation.pattern.match(raw_path)
-            if found:
-                return operation, found.groupdict()
-        return None
+    def match(self, method: str, raw_path: str, query=()) -> tuple[Operation, dict] | None:
+        """The operation a request is for, and its path parameters.
+
+        Operations may share a method and path and differ by a required query parameter
+        (Azure's items list and single item, told apart by ?path=): the one whose required
+        parameters are all present, and most numerous, wins.
+        """
+        found = [(operation, match.groupdict()) for operation in self.operations
+                 if operation.method == method and (match := operation.pattern.match(raw_path))]
+        fitting = [(operation, params) for operation, params in found
+                   if all(name in query for name, required in operation.query.items()
+                          if required)]
+        return max(fitting or found, key=lambda pair: sum(pair[0].query.values()),
+                   default=None)
 
     def get(self, operation_id: str) -> Operation:
         """The operation of that id."""

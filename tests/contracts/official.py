@@ -12,7 +12,9 @@ Three deliberate relaxations, each a documented fact (PROVIDER-APIS.md):
 - Azure DevOps wraps lists as {count, value} where its swagger says `array` (§3h), and
   answers 201/204 where its swagger says 200: its recorded httpExamples are the truth;
 - statuses the official files do not declare for an operation (401, 429, 5xx, and the
-  quirks our descriptions list with their source) are not checked against them.
+  quirks our descriptions list with their source) are not checked against them;
+- Bitbucket's error and repository schemas are corrected where its recorded wire differs
+  (WIRE_CORRECTIONS, each with its fact).
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class OfficialOperation:
             return []
         if self.wire_envelope and isinstance(body, dict) and "value" in body:
             body = body["value"]
-        return _errors(self.document, _relaxed(schema), body)
+        return _errors(self.document, schema, body, relaxed=True)
 
 
 class OfficialSpec:
@@ -104,7 +106,8 @@ class OfficialSpec:
         elif "swagger" in raw:
             self._load_swagger(raw, {})
         else:
-            self._load_openapi(raw)
+            correct = WIRE_CORRECTIONS.get(provider)
+            self._load_openapi(correct(copy.deepcopy(raw)) if correct else raw)
 
     def find(self, operation: Operation) -> OfficialOperation | None:
         """The official operation our description is of."""
@@ -163,6 +166,28 @@ class OfficialSpec:
                     method.upper(), relative, definitions, parameters, request, responses,
                     success, statuses, envelope)
 
+
+def _bitbucket_as_sent(raw: dict) -> dict:
+    """Bitbucket's description, corrected where the wire is known to differ.
+
+    PROVIDER-APIS.md §4c [O]: a taken slug answers error.fields ({"name": [...]}) although
+    the schema forbids extra members of `error`; §4g [O]: a missing scope answers an
+    object `error.detail` ({"required": [...], "granted": [...]}) where the schema says
+    string; §4c [U]: a new repository's mainbranch is null until its first commit.
+    """
+    schemas = raw["components"]["schemas"]
+    inner = schemas["error"]["properties"]["error"]
+    inner["additionalProperties"] = True
+    inner["properties"]["detail"] = {}
+    inner["properties"]["fields"] = {"type": "object"}
+    repository = schemas["repository"]["allOf"][1]["properties"]
+    repository["mainbranch"] = {"allOf": [repository["mainbranch"]], "nullable": True}
+    return raw
+
+
+# Where an official description and the recorded wire disagree, the wire wins; each
+# correction cites its fact.
+WIRE_CORRECTIONS = {"bitbucket_cloud": _bitbucket_as_sent}
 
 # Our Azure "read one file" is the x-ms-paths variant of items with ?path=.
 AZURE_SINGLE_ITEM = {"get_item"}
@@ -240,6 +265,8 @@ def _walk(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     node = {key: _walk(value) for key, value in node.items()}
+    if node.get("format") == "T":  # Azure's generic Change<T>.item: any type on the wire
+        return {}
     if node.pop("nullable", False) is True or node.pop("x-nullable", False) is True:
         if isinstance(node.get("type"), str):
             node["type"] = [node["type"], "null"]
@@ -250,22 +277,20 @@ def _walk(node: Any) -> Any:
     return node
 
 
-def _relaxed(schema: Any) -> Any:
-    """schema without required lists and with oneOf read as anyOf, $refs followed lazily."""
-    return {"$relaxed": True, **schema} if isinstance(schema, dict) else schema
-
-
 _VALIDATORS: dict[tuple[int, int, bool], Draft4Validator] = {}
 _STRIPPED_DOCUMENTS: dict[int, dict] = {}
 
 
-def _errors(document: dict, schema: dict, instance: Any) -> list[str]:
-    """Validation errors of instance against schema, whose $refs point into document."""
-    relaxed = bool(schema.get("$relaxed")) if isinstance(schema, dict) else False
+def _errors(document: dict, schema: dict, instance: Any, relaxed: bool = False) -> list[str]:
+    """Validation errors of instance against schema, whose $refs point into document.
+
+    relaxed drops `required` lists and reads oneOf as anyOf (see the module docstring).
+    Validators are cached by the ids of schemas that live as long as the spec does.
+    """
     key = (id(document), id(schema), relaxed)
     validator = _VALIDATORS.get(key)
     if validator is None:
-        body = {k: v for k, v in schema.items() if k != "$relaxed"}
+        body = schema
         if relaxed:
             if id(document) not in _STRIPPED_DOCUMENTS:
                 _STRIPPED_DOCUMENTS[id(document)] = _strip_required(document)

@@ -160,7 +160,7 @@ class Simulator:
         body, form, files = _parse_body(request)
         method = request.method
         path = raw_path[len(self.prefix):] if raw_path.startswith(self.prefix) else None
-        matched = self.contract.match(method, path) if path is not None else None
+        matched = self.contract.match(method, path, query) if path is not None else None
         if matched is None:
             self._violation(f"{method} {raw_path} matches no {self.label} operation")
             response = Reply(404, {"message": "Not Found"}).to_response()
@@ -204,7 +204,10 @@ class Simulator:
                 return Reply(fault.status or 200, raw=b'{"truncated": ',
                              content_type="application/json")
             if fault.status is not None:
-                return Reply(fault.status, fault.body, fault.headers, raw=fault.raw)
+                # A text body is sent as it is (GitLab's 429 says "Retry later" in plain text).
+                raw = fault.raw if fault.raw is not None else (
+                    fault.body if isinstance(fault.body, str | bytes) else None)
+                return Reply(fault.status, fault.body, fault.headers, raw=raw)
         with self.lock:
             try:
                 request.principal = self.authenticate(request)
@@ -233,7 +236,10 @@ class Simulator:
 
 
 def _parse_body(request: Request) -> tuple[Any, dict[str, str], dict[str, bytes]]:
-    """The body as JSON, or as form fields and uploaded files, or as bytes."""
+    """The body as JSON, or as form fields and uploaded files, or as bytes.
+
+    In the recorded body a repeated form field (Bitbucket's `files`) keeps all its values.
+    """
     if request.is_json:
         data = request.get_data()
         try:
@@ -242,8 +248,10 @@ def _parse_body(request: Request) -> tuple[Any, dict[str, str], dict[str, bytes]
             return data, {}, {}
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         form = {key: request.form.getlist(key)[-1] for key in request.form}
+        recorded = {key: (values if len(values) > 1 else values[0])
+                     for key in request.form for values in [request.form.getlist(key)]}
         files = {key: storage.read() for key, storage in request.files.items()}
-        return {"form": form, "files": sorted(files)}, form, files
+        return {"form": recorded, "files": sorted(files)}, form, files
     data = request.get_data()
     return (data or None), {}, {}
 

@@ -45,7 +45,7 @@ class GitHubProvider:
     SCOPES = (
         ScopeRule("repo", "create private repositories and commit to them"),
         ScopeRule("admin:org", "read the organization's repository policies", required=False),
-        ScopeRule("delete_repo", "delete repositories (validation cleans up after itself)",
+        ScopeRule("delete_repo", "delete repositories, as validation does to clean up",
                   required=False),
     )
 

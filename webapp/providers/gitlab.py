@@ -111,7 +111,7 @@ class GitLabProvider:
                       "visibility": "private", "initialize_with_readme": True,
                       "default_branch": "main", "description": REPOSITORY_DESCRIPTION})
         except (AlreadyExists, Conflict):  # 400 "has already been taken" (seen), 409 (docs)
-            project = self._project(name)
+            project = self._project(f"{group_path}/{name}")
             if project.get("marked_for_deletion_on"):
                 raise AlreadyExists(
                     f"The project {project['path_with_namespace']} is scheduled for deletion "
@@ -123,7 +123,7 @@ class GitLabProvider:
 
     def get_repository(self, name: str) -> Repository:
         """The existing project of that name in the group."""
-        return self._repository(self._project(name))
+        return self._repository(self._project(f"{self._group_info()[1]}/{name}"))
 
     def delete_repository(self, repo: Repository) -> None:
         """Delete the project, and purge it where GitLab only marks it for deletion.
@@ -132,7 +132,8 @@ class GitLabProvider:
         only marked, and a marked project keeps its path taken for days. The purge of a
         project already gone answers 404 or 400 "must be marked for deletion first".
         """
-        full_path = self._full_paths.get(repo.id) or self._read_full_path(repo)
+        full_path = (self._full_paths.get(repo.id)
+                     or self._project(repo.id)["path_with_namespace"])
         # Reference: https://docs.gitlab.com/api/projects/#delete-a-project
         try:
             self.http.request("DELETE", f"/projects/{_seg(repo.id)}", ok=(202, 204),
@@ -168,21 +169,26 @@ class GitLabProvider:
         # Reference: https://docs.gitlab.com/api/repository_files/#get-raw-file-from-repository
         return self.http.request(
             "GET", f"/projects/{_seg(repo.id)}/repository/files/{_seg(path)}/raw",
-            params={"ref": branch}, what=f"read {path} on {branch} of {repo.id}").content
+            params={"ref": branch}, what=f"read {path} on {branch} of {repo.name}").content
 
-    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes],
+    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None) -> CommitResult:
-        """One commit of the changed files on branch; none if nothing changes.
+        """One commit of the changed files on branch (None deletes a file); none if unchanged.
 
-        GitLab has no upsert: each path is read first (create or update, unchanged or
-        not), then one commit carries every action: N + 1 calls whatever the history.
-        An update names the file's last commit, so a concurrent change is a Conflict.
+        GitLab has no upsert: each path is read first (create, update or delete; changed
+        or not), then one commit carries every action: N + 1 calls whatever the history.
+        Updates and deletes name the file's last commit, so a concurrent change is a
+        Conflict, never an overwrite.
         """
         existing, tip, start_branch = self._probe(repo, branch, sorted(files))
         actions = []
         for path in sorted(files):
             content, found = files[path], existing.get(path)
-            if found is None:
+            if content is None:
+                if found is not None:
+                    actions.append({"action": "delete", "file_path": path,
+                                    "last_commit_id": found[1]})
+            elif found is None:
                 actions.append({"action": "create", "file_path": path, **_encoded(content)})
             elif found[0] != content or start_branch:  # a new branch: write every file
                 actions.append({"action": "update", "file_path": path, **_encoded(content),
@@ -195,14 +201,14 @@ class GitLabProvider:
         if author:
             body.update(author_name=author.name, author_email=author.email)
         # Reference: https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions
-        what = f"commit to {branch} of {repo.id}"
+        what = f"commit to {branch} of {repo.name}"
         try:
             response = self.http.request("POST", f"/projects/{_seg(repo.id)}/repository/commits",
                                          json=body, ok=(201,), what=what)
         except UnexpectedResponse as error:
             if error.status == 400 and any(s in error.provider_message
                                            for s in CONCURRENT_CHANGE):
-                raise Conflict(f"Someone changed {branch} of {repo.id} while committing; "
+                raise Conflict(f"Someone changed {branch} of {repo.name} while committing; "
                                "nothing was overwritten.", status=400,
                                provider_message=error.provider_message,
                                hint="Try again: the files are read anew.") from None
@@ -238,7 +244,7 @@ class GitLabProvider:
     def _read_file_meta(self, repo: Repository, ref: str, path: str) -> dict | None:
         """The file's JSON at ref; None if the file is missing; _NoSuchRef if ref is."""
         # Reference: https://docs.gitlab.com/api/repository_files/#get-file-from-repository
-        what = f"read {path} on {ref} of {repo.id}"
+        what = f"read {path} on {ref} of {repo.name}"
         try:
             response = self.http.request(
                 "GET", f"/projects/{_seg(repo.id)}/repository/files/{_seg(path)}",
@@ -258,19 +264,11 @@ class GitLabProvider:
             self.check_namespace()
         return self._group
 
-    def _project(self, name: str) -> dict:
-        _group_id, group_path = self._group_info()
+    def _project(self, ref: str) -> dict:
+        """A project by numeric id or full path."""
         # Reference: https://docs.gitlab.com/api/projects/#get-a-single-project
-        what = f"read the project {group_path}/{name}"
-        response = self.http.request("GET", f"/projects/{_seg(f'{group_path}/{name}')}",
-                                     what=what)
-        return self.http.json(response, what)
-
-    def _read_full_path(self, repo: Repository) -> str:
-        # Reference: https://docs.gitlab.com/api/projects/#get-a-single-project
-        what = f"read the project {repo.id}"
-        response = self.http.request("GET", f"/projects/{_seg(repo.id)}", what=what)
-        return self.http.json(response, what)["path_with_namespace"]
+        what = f"read the project {ref}"
+        return self.http.json(self.http.request("GET", f"/projects/{_seg(ref)}", what=what), what)
 
     def _repository(self, data: dict, created: bool = False) -> Repository:
         project_id = str(data["id"])
@@ -312,7 +310,7 @@ def _json(response: requests.Response) -> dict:
     try:
         body = response.json()
     except ValueError:
-        return {}
+        body = None
     return body if isinstance(body, dict) else {}
 
 

@@ -115,10 +115,15 @@ def _token(label: str, scopes: tuple[str, ...]) -> FieldSpec:
 
 _GITHUB_SCOPES = ("repo", "admin:org", "delete_repo")
 _GITLAB_SCOPES = ("api", "write_repository")
-_AZURE_SCOPES = ("code",)
+_AZURE_SCOPES = ("Code: read, write & manage",)
 _BITBUCKET_SCOPES = ("repository read", "write", "admin", "delete")
-_BITBUCKET_TOKEN_SCOPES = ("read:user", "read:project", "read:repository", "write:repository",
-                           "admin:repository", "delete:repository")
+# Bitbucket API-token scope names, as Bitbucket reports them in x-oauth-scopes.
+_BITBUCKET_TOKEN_SCOPES = tuple(f"{scope}:bitbucket" for scope in (
+    "read:user", "read:project", "read:repository", "write:repository", "admin:repository",
+    "delete:repository"))
+# App passwords name the same rights as permissions.
+_BITBUCKET_PERMISSIONS = ("Account: Read", "Projects: Read", "Repositories: Read, Write, Admin, "
+                          "Delete")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 BITBUCKET_USERNAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -136,7 +141,8 @@ BITBUCKET_APP_PASSWORD = CredentialType(
     help="Atlassian is retiring app passwords: prefer an API token.",
     username=FieldSpec("username", "Bitbucket username", pattern=BITBUCKET_USERNAME,
                        pattern_hint="your Bitbucket username (not your email)"),
-    token=_token("Bitbucket app password", _BITBUCKET_SCOPES),
+    token=FieldSpec("token", "Bitbucket app password", kind="secret", max_length=1024,
+                    help="Needs permissions: " + "; ".join(_BITBUCKET_PERMISSIONS) + "."),
 )
 
 GITHUB = ProviderKind(

@@ -1,0 +1,356 @@
+"""Bitbucket Cloud, through its 2.0 REST API: workspaces, projects and the /src commit API."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Mapping
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+
+from webapp.providers.base import (
+    AlreadyExists,
+    AuthenticationFailed,
+    Author,
+    CommitResult,
+    Conflict,
+    Identity,
+    Namespace,
+    NotFound,
+    PermissionMissing,
+    ProviderError,
+    ProviderSettings,
+    Repository,
+    ScopeRule,
+    UnexpectedResponse,
+)
+from webapp.providers.http import HttpSeam, provider_message
+
+log = logging.getLogger(__name__)
+
+PUBLIC_HOST = "https://bitbucket.org"
+PUBLIC_API = "https://api.bitbucket.org/2.0"
+GIT_USER = "x-bitbucket-api-token-auth"  # what git over HTTPS calls an API token's user
+DUPLICATE = "already exists"  # "Repository with this Slug and Owner already exists."
+# What an app password's settings page calls each API-token scope.
+APP_PASSWORD_NAMES = {
+    "read:user:bitbucket": "Account: Read", "read:project:bitbucket": "Projects: Read",
+    "read:repository:bitbucket": "Repositories: Read",
+    "write:repository:bitbucket": "Repositories: Write",
+    "admin:repository:bitbucket": "Repositories: Admin",
+    "delete:repository:bitbucket": "Repositories: Delete",
+}
+
+
+def api_base(host: str | None) -> str:
+    """https://api.bitbucket.org/2.0 for bitbucket.org, <host>/2.0 otherwise."""
+    host = (host or PUBLIC_HOST).rstrip("/")
+    return PUBLIC_API if host == PUBLIC_HOST else f"{host}/2.0"
+
+
+def repo_slug(name: str) -> str:
+    """The slug Bitbucket gives a name: lowercase, no spaces (§4c [O])."""
+    return re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower())
+
+
+class BitbucketCloudProvider:
+    """A Bitbucket Cloud workspace reached with an API token (or a legacy app password)."""
+
+    label = "Bitbucket Cloud"
+    # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/intro/#authentication
+    SCOPES = (
+        ScopeRule("read:user:bitbucket", "check whom the token belongs to"),
+        ScopeRule("read:project:bitbucket", "find the project repositories go to"),
+        ScopeRule("admin:repository:bitbucket", "create repositories"),
+        ScopeRule("read:repository:bitbucket", "read branches and files"),
+        ScopeRule("write:repository:bitbucket", "commit the desired state"),
+        ScopeRule("delete:repository:bitbucket",
+                  "delete repositories (validation cleans up after itself, and deleting an "
+                  "application deletes its repository)", required=False),
+    )
+
+    def __init__(self, settings: ProviderSettings, **seam_options) -> None:
+        self.settings = settings
+        self.workspace = settings.workspace or ""
+        self.app_password = settings.credential_type == "app_password"  # else an API token
+        self.credential = "app password" if self.app_password else "API token"
+        # Basic with the account email (API token) or username (app password); Bearer is
+        # refused for API tokens (§4g [O]).
+        # Reference: https://support.atlassian.com/bitbucket-cloud/docs/using-api-tokens/
+        pair = base64.b64encode(f"{settings.username}:{settings.token}".encode()).decode()
+        self.http = HttpSeam(settings, api_base(settings.host), label=self.label,
+                             auth_headers={"Authorization": f"Basic {pair}"},
+                             map_error=self._map_error, **seam_options)
+
+    def git_username(self) -> str:
+        """The user name Argo CD must give git along with the token."""
+        return self.settings.username if self.app_password else GIT_USER
+
+    # --- checks ----------------------------------------------------------------------
+
+    def check_identity(self) -> Identity:
+        """The token's account; API tokens also list their scopes in x-oauth-scopes [O].
+
+        The username is the login Bitbucket just verified with the secret (email or
+        username): /user does not return the email, and its nickname is only a label.
+        """
+        # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-users/#api-user-get
+        response = self.http.request("GET", "/user", what="read the token's account")
+        user = self.http.json(response, "read the token's account")
+        name = self.settings.username or user.get("nickname") or user.get("uuid")
+        header = response.headers.get("x-oauth-scopes")
+        if header is None:
+            return Identity(name, user.get("display_name"), None,
+                            f"Bitbucket does not list this {self.credential}'s permissions; "
+                            "the repository checks decide.")
+        scopes = tuple(scope.strip() for scope in header.split(",") if scope.strip())
+        return Identity(name, user.get("display_name"), scopes)
+
+    def check_namespace(self) -> Namespace:
+        """The project repositories go to: the one named, else the workspace's oldest."""
+        key = self.settings.project_key
+        project = self._project(key) if key else self._oldest_project()
+        how = "" if key else ", the oldest in the workspace"
+        return Namespace(project["uuid"], self.workspace,
+                         (project.get("links") or {}).get("html", {}).get("href"),
+                         f"repositories go to project {project['key']} ({project['name']}){how}")
+
+    def _project(self, key: str) -> dict:
+        what = f"read the project {key} of the workspace {self.workspace}"
+        try:
+            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-projects/#api-workspaces-workspace-projects-project-key-get
+            response = self.http.request(
+                "GET", f"/workspaces/{_seg(self.workspace)}/projects/{_seg(key)}", what=what)
+        except NotFound as error:
+            raise NotFound(f"Bitbucket Cloud has no project {key} in the workspace "
+                           f"{self.workspace}, or the token cannot see them.", status=404,
+                           provider_message=error.provider_message,
+                           hint="Check the workspace id and the project key (the short key, "
+                                "not the project's name).") from None
+        return self.http.json(response, what)
+
+    def _oldest_project(self) -> dict:
+        what = f"list the projects of the workspace {self.workspace}"
+        try:
+            # sort is Bitbucket's generic sorting, not declared for this call (§4b [U]).
+            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-workspaces/#api-workspaces-workspace-projects-get
+            response = self.http.request("GET", f"/workspaces/{_seg(self.workspace)}/projects",
+                                         params={"sort": "created_on", "pagelen": "1"},
+                                         what=what)
+        except NotFound as error:
+            raise NotFound(f"Bitbucket Cloud has no workspace {self.workspace}, or the token "
+                           "cannot see it.", status=404, provider_message=error.provider_message,
+                           hint="Use the workspace id from the URL bitbucket.org/<id>/.") from None
+        values = self.http.json(response, what).get("values") or []
+        if not values:
+            raise NotFound(f"The workspace {self.workspace} has no project, and Bitbucket puts "
+                           "every repository in one.",
+                           hint="Create a project in the workspace, or enter a project key.")
+        return values[0]
+
+    # --- repositories ----------------------------------------------------------------
+
+    def ensure_repository(self, name: str) -> Repository:
+        """Create an empty private repository, or return the existing one of that slug."""
+        full = f"{self.workspace}/{repo_slug(name)}"
+        body: dict = {"type": "repository", "name": name, "scm": "git", "is_private": True}
+        if self.settings.project_key:  # without one Bitbucket picks the oldest project [P]
+            body["project"] = {"type": "project", "key": self.settings.project_key}
+        what = f"create the repository {full}"
+        try:
+            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-post
+            response = self.http.request("POST", _repo_path(full), json=body, what=what)
+        except AlreadyExists:
+            return self.get_repository(name)
+        return self._repository(self.http.json(response, what), created=True)
+
+    def get_repository(self, name: str) -> Repository:
+        """The existing repository of that slug in the workspace."""
+        full = f"{self.workspace}/{repo_slug(name)}"
+        what = f"read the repository {full}"
+        # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-get
+        response = self.http.request("GET", _repo_path(full), what=what)
+        return self._repository(self.http.json(response, what))
+
+    def delete_repository(self, repo: Repository) -> None:
+        """Delete the repository (needs delete:repository:bitbucket and admin rights)."""
+        # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-delete
+        self.http.request("DELETE", _repo_path(repo.id), ok=(204,),
+                          what=f"delete the repository {repo.id}")
+
+    def clone_url(self, repo: Repository) -> str:
+        """The HTTPS clone URL, without user info."""
+        return repo.clone_url
+
+    def web_url(self, repo: Repository) -> str:
+        """The repository's page."""
+        return repo.web_url
+
+    # --- files -----------------------------------------------------------------------
+
+    def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
+        """The content of path at branch (Bitbucket accepts a branch name for the commit)."""
+        content = self._read_at(repo, branch, path)
+        if content is None:
+            raise NotFound(f"{path} does not exist on {branch} of {repo.id}.", status=404)
+        return content
+
+    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
+                     message: str, author: Author | None = None) -> CommitResult:
+        """One commit through POST /src (None deletes a file); none if nothing changes.
+
+        Calls: read the branch, read each file at its tip, upload, read the branch again:
+        the upload answers 201 with no body and documents no Location header (§4d).
+        """
+        files = {path.lstrip("/"): content for path, content in files.items()}
+        tip, _ = self._tip(repo, branch)
+        if tip is None:  # an empty repository or a new branch: send everything
+            changed = files if any(c is not None for c in files.values()) else {}
+        else:  # read at the SHA, not the branch name: one consistent snapshot
+            changed = {path: content for path, content in files.items()
+                       if self._read_at(repo, tip, path) != content}
+        if not changed:
+            return CommitResult(tip, False, tip and f"{repo.web_url}/commits/{tip}")
+        self._upload(repo, branch, tip, changed, message, author)
+        sha, parents = self._tip(repo, branch)
+        if sha is None or (tip is not None and parents[:1] != [tip]):
+            log.warning("%s: committed to %s of %s, but the branch moved again at once",
+                        self.label, branch, repo.id)
+            return CommitResult(None, True)
+        return CommitResult(sha, True, f"{repo.web_url}/commits/{sha}")
+
+    def _tip(self, repo: Repository, branch: str) -> tuple[str | None, list[str]]:
+        """(tip SHA, its parents); (None, []) for a new branch or an empty repository."""
+        what = f"read the branch {branch} of {repo.id}"
+        try:
+            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-refs/#api-repositories-workspace-repo-slug-refs-branches-name-get
+            response = self.http.request(
+                "GET", f"{_repo_path(repo.id)}/refs/branches/{_seg(branch)}", what=what)
+        except NotFound:
+            return None, []
+        target = self.http.json(response, what)["target"]
+        return target["hash"], [parent["hash"] for parent in target.get("parents", [])]
+
+    def _read_at(self, repo: Repository, commit: str, path: str) -> bytes | None:
+        """The raw content of path at a commit SHA or branch; None if there is no such file."""
+        try:
+            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-source/#api-repositories-workspace-repo-slug-src-commit-path-get
+            response = self.http.request(
+                "GET", f"{_repo_path(repo.id)}/src/{_seg(commit)}/{quote(path.lstrip('/'))}",
+                what=f"read {path} at {commit[:12]} of {repo.id}")
+        except NotFound:
+            return None
+        return response.content
+
+    def _upload(self, repo: Repository, branch: str, parent: str | None,
+                files: dict[str, bytes | None], message: str, author: Author | None) -> None:
+        """POST /src: meta fields, a part per file named by its path, `files` for deletions."""
+        meta = {"message": message, "branch": branch}
+        if author:
+            meta["author"] = f"{author.name} <{author.email}>"
+        if parent:  # asserts the branch's tip: 409 rather than a commit on a moved branch
+            meta["parents"] = parent
+        # A leading "/" keeps a file called "message" or "branch" from reading as meta data.
+        parts = [(name, (None, value)) for name, value in meta.items()]
+        parts += [("files", (None, path)) for path in sorted(files) if files[path] is None]
+        parts += [(f"/{path}", (path.rsplit("/", 1)[-1], content, "application/octet-stream"))
+                  for path, content in sorted(files.items()) if content is not None]
+        try:
+            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-source/#api-repositories-workspace-repo-slug-src-post
+            self.http.request("POST", f"{_repo_path(repo.id)}/src", files=parts, ok=(201,),
+                              what=f"commit to {branch} of {repo.id}")
+        except Conflict as error:
+            raise Conflict(f"The branch {branch} of {repo.id} moved while committing; nothing "
+                           "was overwritten.", status=409, provider_message=error.provider_message,
+                           hint="Try again: the next attempt starts from the new tip.") from None
+
+    # --- translation -----------------------------------------------------------------
+
+    def _repository(self, data: dict, created: bool = False) -> Repository:
+        links = data["links"]
+        https = next((link["href"] for link in links.get("clone", [])
+                      if link.get("name") == "https"), None)
+        if https is None:
+            raise UnexpectedResponse(f"Bitbucket Cloud gave no HTTPS clone URL for "
+                                     f"{data.get('full_name')}.")
+        return Repository(name=data["name"], id=data["full_name"], clone_url=_without_user(https),
+                          web_url=links["html"]["href"],
+                          default_branch=(data.get("mainbranch") or {}).get("name"),
+                          created=created)
+
+    def _map_error(self, response: requests.Response, what: str) -> ProviderError | None:
+        """Bitbucket's ways of saying 'already exists', 'wrong credentials', 'missing scope'."""
+        status, said = response.status_code, self.http.redact(provider_message(response))
+        method, path = response.request.method or "", response.request.path_url
+        if status == 400 and method == "POST" and not path.endswith("/src"):
+            if DUPLICATE in said.lower():
+                return AlreadyExists(f"A repository of that name already exists ({what}).",
+                                     status=status, provider_message=said)
+            privilege = any(word in said.lower() for word in ("privilege", "permission"))
+            return (PermissionMissing if privilege else UnexpectedResponse)(
+                f"Bitbucket Cloud refused to {what} (400): {said}", status=status,
+                provider_message=said,
+                hint="Bitbucket answers 400 both for invalid input and for an account that may "
+                     "not create repositories in the workspace: check the project key and "
+                     "your role in the workspace.")
+        if status == 401:
+            return AuthenticationFailed(
+                f"Bitbucket Cloud refused the {self.credential} for {self.settings.username} "
+                f"(401) while trying to {what}.", status=status, provider_message=said,
+                hint="Check the app password, and that the username is your Bitbucket "
+                     "username (not your email). Atlassian is retiring app passwords: prefer "
+                     "an API token." if self.app_password else
+                     "Check the token, and that the username is your Atlassian account email "
+                     "(not your Bitbucket username). A token without Bitbucket scopes is "
+                     "refused too.")
+        if status == 403:
+            scope = _required_scope(response) or _scope_for(method, path)
+            name = APP_PASSWORD_NAMES.get(scope, scope) if self.app_password else scope
+            lacks_scope = "privilege scope" in said.lower()
+            return PermissionMissing(
+                f"Bitbucket Cloud does not let the {self.credential} {what} (403). Bitbucket "
+                f"said: {said}", status=status, provider_message=said,
+                missing_scope=name if lacks_scope else None,
+                hint=f"Give the {self.credential} the {name} permission." if lacks_scope else
+                     f"It needs {name}, and your role must allow it (repository admin to "
+                     "create or delete).")
+        return None
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _repo_path(full_name: str) -> str:
+    workspace, _, slug = full_name.partition("/")
+    return f"/repositories/{_seg(workspace)}/{_seg(slug)}"
+
+
+def _without_user(url: str) -> str:
+    """url without user info: Bitbucket puts the caller's name in it (§4i [U])."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _required_scope(response: requests.Response) -> str | None:
+    """The scope named in error.detail.required, where Bitbucket sends it (§4g [O])."""
+    try:
+        required = response.json()["error"]["detail"]["required"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return required[0] if isinstance(required, list) and required else None
+
+
+def _scope_for(method: str, path: str) -> str:
+    """The API-token scope the official description names for a call (§4g [P])."""
+    path = path.split("?")[0]
+    if re.search(r"/2\.0/user$", path):
+        return "read:user:bitbucket"
+    if "/workspaces/" in path:
+        return "read:project:bitbucket"
+    if path.endswith("/src") and method == "POST":
+        return "write:repository:bitbucket"
+    return {"POST": "admin:repository:bitbucket",
+            "DELETE": "delete:repository:bitbucket"}.get(method, "read:repository:bitbucket")
