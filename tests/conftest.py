@@ -1,7 +1,9 @@
 """Fixtures: an app on a real SQLite file (migrated once, copied per test), its client."""
 
+import ipaddress
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import flask_migrate
@@ -15,6 +17,26 @@ pytest_plugins = ["tests.fakes.fixtures"]
 
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 TEST_TOKEN_KEY = Fernet.generate_key().decode()
+
+
+_real_getaddrinfo = socket.getaddrinfo
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def _loopback_only(host, *args, **kwargs):
+    """Name resolution that refuses every host but loopback: no test reaches a provider."""
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    try:
+        loopback = ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        loopback = name in LOOPBACK_NAMES
+    if not loopback:
+        raise socket.gaierror(socket.EAI_NONAME, f"tests may not reach {name} (loopback only)")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def pytest_configure(config):
+    socket.getaddrinfo = _loopback_only
 
 
 def app_config(tmp_path: Path, **overrides) -> dict:

@@ -33,7 +33,7 @@ def test_save_stores_activates_and_redirects_with_303(app, client):
     assert (config.host, config.group_id, config.username) == (
         "https://gitlab.com", "platform/apps", "jane.doe")
     follow = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "GitLab is saved and is now the active provider." in follow
+    assert "GitLab is saved and is now the active provider (not validated)." in follow
 
 
 def test_saving_another_provider_deactivates_the_previous_one_but_keeps_it(app, client):
@@ -46,15 +46,17 @@ def test_saving_another_provider_deactivates_the_previous_one_but_keeps_it(app, 
     assert saved["gitlab"].group_id == "platform/apps"
 
 
-def test_the_active_tab_carries_the_green_tick_and_others_keep_their_values(client):
+def test_the_active_tab_is_marked_and_others_keep_their_values(client):
     save(client, "gitlab", VALID["gitlab"])
     save(client, "github", VALID["github"])
 
     page = client.get("/settings/gitops/gitlab").get_data(as_text=True)
     github_tab = page.split('data-kind="github"', 1)[1].split("</a>", 1)[0]
     gitlab_tab = page.split('data-kind="gitlab"', 1)[1].split("</a>", 1)[0]
-    assert 'class="tick"' in github_tab
-    assert 'class="tick"' not in gitlab_tab
+    # Saved without validating: active, but not the green tick of a validated provider.
+    assert 'class="tick-pending" title="Active, not validated"' in github_tab
+    assert 'class="tick' not in gitlab_tab
+    assert "saved" in gitlab_tab
     assert 'value="platform/apps"' in page
 
 
@@ -168,8 +170,8 @@ def test_a_valid_htmx_post_returns_the_updated_panel(app, client):
     assert response.status_code == 200
     panel = response.get_data(as_text=True)
     assert panel.lstrip().startswith('<section id="gitops-panel"')
-    assert "GitLab is saved and is now the active provider." in panel
-    assert 'class="tick"' in panel
+    assert "GitLab is saved and is now the active provider (not validated)." in panel
+    assert 'class="tick-pending"' in panel
 
 
 def test_a_save_over_someone_elses_newer_save_is_refused_with_409(app, client):

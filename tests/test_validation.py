@@ -177,7 +177,8 @@ def test_two_validations_at_once_use_different_test_repositories(harness, simula
 
     assert len(reports) == 2
     assert all(report.failed_stage is None for report in reports)
-    created = [call.request_body for call in simulator.calls(harness.operations["create"])]
+    created = [(call.path, str(call.request_body))
+               for call in simulator.calls(harness.operations["create"])]
     assert len(created) == 2
     assert created[0] != created[1]
 
@@ -197,4 +198,4 @@ def test_with_precreated_repositories_it_writes_and_removes_one_file(harness, si
         "Remove the test file"]
     assert git.tip("main").files == before
     assert simulator.calls(harness.operations["delete"]) == []
-    assert existing.id in report.stages[4].message
+    assert existing.web_url in report.stages[4].message

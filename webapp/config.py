@@ -28,6 +28,12 @@ class Defaults:
     # network in clear text).
     ALLOW_HTTP_HOSTS = False
 
+    # Talking to git providers: seconds to connect, to wait for an answer, and for a whole
+    # validation (every stage together).
+    PROVIDER_CONNECT_TIMEOUT = 5.0
+    PROVIDER_READ_TIMEOUT = 30.0
+    VALIDATION_DEADLINE = 60.0
+
     LOG_LEVEL = "INFO"
 
     # Lifetime of a CSRF token in seconds; 0 means "as long as the session".

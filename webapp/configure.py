@@ -40,6 +40,15 @@ def parse_env_value(name: str, raw: str, default: Any) -> Any:
             return int(raw.strip())
         except ValueError:
             raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = -1.0
+        if value <= 0:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a positive number of seconds, "
+                              f"not {raw!r}")
+        return value
     return raw
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, false, text, true
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, String, Text, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -34,6 +34,17 @@ class GitOpsConfig(db.Model):
     # TLS: an optional CA bundle (PEM, encrypted like the token) and verification switch.
     ca_bundle_ciphertext: Mapped[str | None] = mapped_column(Text)
     verify_tls: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Where deploys commit, and whether repositories must already exist (tokens that may
+    # not create repositories): then validation writes to validation_repository.
+    branch: Mapped[str] = mapped_column(String(255), default="main", server_default="main")
+    repositories_precreated: Mapped[bool] = mapped_column(default=False,
+                                                          server_default=false())
+    validation_repository: Mapped[str | None] = mapped_column(String(255))
+    # The last validation: its outcome (passed, warning, failed; None = not validated),
+    # when, and the whole report (stages, messages) as JSON.
+    validation_outcome: Mapped[str | None] = mapped_column(String(16))
+    validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_validation: Mapped[dict | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -49,6 +60,11 @@ class GitOpsConfig(db.Model):
     )
     # Optimistic locking: an UPDATE that finds another version changes nothing and fails.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def validated(self) -> bool:
+        """Whether the last validation passed (warnings included)."""
+        return self.validation_outcome in ("passed", "warning")
 
     def __repr__(self) -> str:
         return f"<GitOpsConfig {self.kind} active={self.active} v{self.version}>"

@@ -54,9 +54,19 @@ class LiveServer:
 def live_server(tmp_path, migrated_database):
     """The app with a temporary database, served over HTTP for the browser."""
     shutil.copy(migrated_database, tmp_path / "gitops.db")
-    app = create_app(app_config(tmp_path))
+    # Provider hosts are the simulators on http://127.0.0.1, as in a user's lab.
+    app = create_app(app_config(tmp_path, ALLOW_HTTP_HOSTS=True))
     with LiveServer(app) as server:
         yield server
+
+
+@pytest.fixture
+def provider_sim(request):
+    """Serve the simulator of the provider kind given by indirect parametrisation."""
+    from tests.fakes.fixtures import serve
+    from tests.fakes.registry import HARNESSES
+    with serve(HARNESSES[request.param].simulator()) as simulator:
+        yield simulator
 
 
 @pytest.fixture

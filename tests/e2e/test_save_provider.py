@@ -1,17 +1,21 @@
-"""Journey: save GitLab, see the green tick, reload and see the token masked."""
+"""Journey: save GitLab (validated against its simulator), see the green tick, reload and
+see the token masked."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import field
-from tests.provider_inputs import TOKENS
+from tests.fakes import gitlab as fake
 
 
-def test_saving_gitlab_activates_it_and_the_token_stays_masked(live_server, page: Page,
-                                                               screenshot_dir):
+@pytest.mark.parametrize("provider_sim", ["gitlab"], indirect=True)
+def test_saving_gitlab_activates_it_and_the_token_stays_masked(live_server, provider_sim,
+                                                               page: Page, screenshot_dir):
     page.goto(f"{live_server.url}/settings/gitops/gitlab")
+    field(page, "GitLab host").fill(provider_sim.url)
     field(page, "GitLab group id").fill("platform/apps")
     field(page, "GitLab username").fill("jane.doe")
-    field(page, "GitLab personal access token").fill(TOKENS["gitlab"])
+    field(page, "GitLab personal access token").fill(fake.GOOD_TOKEN)
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("status")).to_have_text(
@@ -25,5 +29,6 @@ def test_saving_gitlab_activates_it_and_the_token_stays_masked(live_server, page
     expect(token).to_have_attribute("placeholder", "•••••••• saved")
     expect(page.get_by_text("A token is saved. Leave this blank to keep it.")).to_be_visible()
     expect(field(page, "GitLab group id")).to_have_value("platform/apps")
-    assert TOKENS["gitlab"] not in page.content()
+    expect(page.locator('.tab[data-kind="gitlab"] .tick')).to_be_visible()
+    assert fake.GOOD_TOKEN not in page.content()
     page.screenshot(path=screenshot_dir / "settings-saved.png", full_page=True)

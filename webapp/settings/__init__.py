@@ -4,4 +4,18 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
+
+@bp.app_template_filter("as_report")
+def as_report(data: dict):
+    """A stored validation report, for the stage list."""
+    from webapp.validation import Report
+    return Report.from_json(data)
+
+
+@bp.app_template_filter("provider_label")
+def provider_label(kind_id: str) -> str:
+    """GitHub for github, and so on."""
+    from webapp.providers import KINDS
+    return KINDS[kind_id].label
+
 from webapp.settings import views  # noqa: E402,F401  (routes register on bp)

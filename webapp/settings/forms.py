@@ -1,5 +1,6 @@
 """The provider settings forms, one class per provider kind, built once from providers.kinds."""
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from cryptography import x509
@@ -22,6 +23,10 @@ from webapp.providers import KINDS, FieldSpec, ProviderKind
 from webapp.settings.service import changed_binding_fields
 
 MAX_CA_BUNDLE = 64 * 1024
+# A git branch name: no spaces or ~^:?*[\ , no "..", "//" or "@{", not starting with "-"
+# and not ending with "/", "." or ".lock".
+BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)[^\s~^:?*\[\\]+(?<!\.lock)(?<![/.])")
+REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 
 def strip(value):
@@ -109,6 +114,21 @@ class ProviderForm(FlaskForm):
         description="Only for a provider whose certificate comes from a private certificate "
                     "authority: paste that authority's certificate(s). Stored encrypted.")
     remove_ca_bundle = BooleanField("Remove the saved CA bundle")
+    branch = StringField(
+        "Branch", default="main", filters=[strip],
+        description="Deploys commit to this branch of each application's repository.")
+    repositories_precreated = BooleanField(
+        "Repositories are created by an administrator",
+        description="For a token that may not create repositories: each application then "
+                    "deploys to a repository you name, and validation writes and removes one "
+                    "file in the repository below instead of creating a test repository.")
+    validation_repository = StringField(
+        "Existing repository for validation", filters=[strip],
+        description="A repository the token may write to, in the namespace above.")
+    save_without_validating = BooleanField(
+        "Save without validating",
+        description="Stores and activates the configuration even though it was not "
+                    "checked against the provider; it is marked \"not validated\".")
     # Phrased as the exception, so that a form or client that leaves it out verifies.
     skip_tls_verify = BooleanField(
         "Skip TLS certificate verification (labs only)",
@@ -137,7 +157,27 @@ class ProviderForm(FlaskForm):
             result[spec.name] = value
         result["credential_type"] = self.chosen_credential_type()
         result["verify_tls"] = not self.skip_tls_verify.data
+        result["branch"] = self.branch.data or "main"
+        result["repositories_precreated"] = bool(self.repositories_precreated.data)
+        result["validation_repository"] = (self.validation_repository.data or None
+                                           if self.repositories_precreated.data else None)
         return result
+
+    def validate_branch(self, field: Field) -> None:
+        """A valid git branch name (blank means main)."""
+        if field.data and not BRANCH.fullmatch(field.data):
+            raise ValidationError("Use a valid git branch name, such as main or deploy/prod.")
+
+    def validate_validation_repository(self, field: Field) -> None:
+        """Required, and a plain repository name, when repositories are pre-created."""
+        if not self.repositories_precreated.data:
+            return
+        if not field.data:
+            raise ValidationError("Name an existing repository the token may write to: "
+                                  "validation writes and removes one file there.")
+        if not REPOSITORY_NAME.fullmatch(field.data):
+            raise ValidationError("Use the repository's name only: letters, digits, '.', "
+                                  "'-' and '_'.")
 
     def ca_bundle_change(self) -> str | bool | None:
         """The new CA bundle text, False to remove the saved one, None to keep it as it is."""

@@ -6,8 +6,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.crypto import UNDECRYPTABLE_MESSAGE, secret_box
 from webapp.extensions import db
-from webapp.models import GitOpsConfig
+from webapp.models import GitOpsConfig, utcnow
 from webapp.providers import KINDS, ProviderKind
+from webapp.validation import Report
 
 
 class ConfigConflict(Exception):
@@ -41,12 +42,14 @@ def changed_binding_fields(kind: ProviderKind, saved: GitOpsConfig | None,
 
 def save_and_activate(kind: str, values: dict[str, object], token: str | None,
                       expected_version: int | None,
-                      ca_bundle: str | bool | None = None) -> GitOpsConfig:
+                      ca_bundle: str | bool | None = None,
+                      report: Report | None = None) -> GitOpsConfig:
     """Store kind's configuration and make it the only active one, all or nothing.
 
     token None keeps the saved ciphertext; ca_bundle None keeps the saved one and False
     removes it; expected_version is the version the user loaded (None for a new
-    configuration), so a save never silently overwrites another person's save.
+    configuration), so a save never silently overwrites another person's save. report is
+    the validation run just before (None: saved without validating).
     """
     try:
         # Deactivate first: the partial unique index allows one active row at any moment.
@@ -75,6 +78,7 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
             config.ca_bundle_ciphertext = None
         elif ca_bundle:
             config.ca_bundle_ciphertext = secret_box().encrypt(ca_bundle)
+        _apply_report(config, report)
         config.active = True
         db.session.commit()
     except ConfigConflict:
@@ -85,3 +89,22 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
         raise ConfigConflict("Another configuration was saved at the same moment: "
                              "save again.") from None
     return config
+
+
+def record_validation(kind: str, report: Report) -> GitOpsConfig | None:
+    """Store a re-validation's report on kind's saved configuration."""
+    config = db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.kind == kind))
+    if config is None:
+        return None
+    _apply_report(config, report)
+    db.session.commit()
+    return config
+
+
+def _apply_report(config: GitOpsConfig, report: Report | None) -> None:
+    if report is None:
+        config.validation_outcome = config.validated_at = config.last_validation = None
+        return
+    config.validation_outcome = report.outcome
+    config.validated_at = utcnow()
+    config.last_validation = report.to_json()

@@ -1,17 +1,20 @@
-"""Routes of the GitOps settings page and its provider fragment."""
+"""Routes of the GitOps settings page, its provider fragment and its validation."""
 
-from flask import abort, redirect, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
 
 from webapp.htmx import is_htmx, render
 from webapp.providers import KINDS
 from webapp.settings import bp
+from webapp.settings.checks import validate_form, validate_saved
 from webapp.settings.forms import FORMS, ProviderForm
 from webapp.settings.service import (
     ConfigConflict,
     configs_by_kind,
+    record_validation,
     save_and_activate,
     token_problem,
 )
+from webapp.validation.report import FAILED
 
 
 def _render_panel(form: ProviderForm, configs: dict, status: int = 200, **context):
@@ -27,6 +30,21 @@ def _kind_or_404(kind_id: str):
     return KINDS[kind_id]
 
 
+def _saved_form(kind, saved) -> ProviderForm:
+    """The form of a saved configuration, as stored (never with its token)."""
+    return FORMS[kind.id](formdata=None, obj=saved, saved=saved,
+                          token_problem=token_problem(saved), version=saved.version,
+                          skip_tls_verify=not saved.verify_tls)
+
+
+def _submitted_form(kind_id: str) -> tuple[ProviderForm, dict]:
+    """The posted form of kind_id, bound to what is saved."""
+    kind = _kind_or_404(kind_id)
+    configs = configs_by_kind()
+    saved = configs.get(kind.id)
+    return FORMS[kind.id](saved=saved, token_problem=token_problem(saved)), configs
+
+
 @bp.get("/gitops", defaults={"kind_id": None})
 @bp.get("/gitops/<kind_id>")
 def gitops(kind_id: str | None):
@@ -37,9 +55,7 @@ def gitops(kind_id: str | None):
     kind = _kind_or_404(kind_id)
     saved = configs.get(kind.id)
     if saved is not None:
-        form = FORMS[kind.id](formdata=None, obj=saved, saved=saved,
-                              token_problem=token_problem(saved), version=saved.version,
-                              skip_tls_verify=not saved.verify_tls)
+        form = _saved_form(kind, saved)
     else:
         form = FORMS[kind.id](formdata=None, data={"host": kind.default_host})
     return _render_panel(form, configs, just_saved=request.args.get("saved") == "1")
@@ -47,22 +63,59 @@ def gitops(kind_id: str | None):
 
 @bp.post("/gitops/<kind_id>")
 def save_config(kind_id: str):
-    """Validate, store and activate one provider's configuration."""
-    kind = _kind_or_404(kind_id)
-    configs = configs_by_kind()
-    saved = configs.get(kind.id)
-    form = FORMS[kind.id](saved=saved, token_problem=token_problem(saved))
+    """Validate against the provider, then store and activate (unless a stage failed)."""
+    form, configs = _submitted_form(kind_id)
     if not form.validate():
         return _render_panel(form, configs, status=422)
+    report = None
+    if not form.save_without_validating.data:
+        report = validate_form(form)
+        if report.outcome == FAILED:
+            return _render_panel(form, configs_by_kind(), status=422, report=report,
+                                 not_saved=True)
     try:
-        save_and_activate(kind.id, form.values(), form.token.data or None,
-                          form.submitted_version(), form.ca_bundle_change())
+        save_and_activate(form.kind.id, form.values(), form.token.data or None,
+                          form.submitted_version(), form.ca_bundle_change(), report)
     except ConfigConflict as conflict:
         return _render_panel(form, configs_by_kind(), status=409, conflict=str(conflict))
     if is_htmx():
         configs = configs_by_kind()
-        saved = configs[kind.id]
-        fresh = FORMS[kind.id](formdata=None, obj=saved, saved=saved, version=saved.version,
-                               skip_tls_verify=not saved.verify_tls)
-        return _render_panel(fresh, configs, just_saved=True)
-    return redirect(url_for("settings.gitops", kind_id=kind.id, saved=1), code=303)
+        return _render_panel(_saved_form(form.kind, configs[form.kind.id]), configs,
+                             just_saved=True, report=report)
+    return redirect(url_for("settings.gitops", kind_id=form.kind.id, saved=1), code=303)
+
+
+@bp.post("/gitops/<kind_id>/validate")
+def validate_config(kind_id: str):
+    """Run the stages on the form's values without saving; htmx gets only the stage list."""
+    form, configs = _submitted_form(kind_id)
+    if not form.validate():
+        response = _render_panel(form, configs, status=422)
+        if is_htmx():  # the button targets the stage list; the errors are in the form
+            response.headers["HX-Retarget"] = "#gitops-panel"
+            response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    report = validate_form(form)
+    if is_htmx():
+        response = make_response(render_template("partials/validation_results.html",
+                                                 report=report, kind=form.kind))
+        response.vary.add("HX-Request")
+        return response
+    return _render_panel(form, configs_by_kind(), report=report)
+
+
+@bp.post("/gitops/<kind_id>/revalidate")
+def revalidate_config(kind_id: str):
+    """Validate the saved configuration again and record the outcome."""
+    kind = _kind_or_404(kind_id)
+    saved = configs_by_kind().get(kind.id)
+    if saved is None:
+        abort(404)
+    if token_problem(saved):
+        return _render_panel(_saved_form(kind, saved), configs_by_kind(), status=422)
+    report = validate_saved(saved)
+    record_validation(kind.id, report)
+    if is_htmx():
+        configs = configs_by_kind()
+        return _render_panel(_saved_form(kind, configs[kind.id]), configs, report=report)
+    return redirect(url_for("settings.gitops", kind_id=kind.id), code=303)

@@ -151,7 +151,7 @@ def _connect_and_authenticate(run: _Run) -> Identity:
     elif configured and identity.username.lower() != configured.lower():
         run.record("authenticate", WARNING,
                    f"The token belongs to {identity.username}, not to {configured} as entered.",
-                   "Enter the username of the token's owner: it is the git user for Argo CD.")
+                   "Enter the username of the token's owner.")
     else:
         owner = f"{identity.username} ({identity.display_name})" if identity.display_name \
             else identity.username
@@ -167,10 +167,10 @@ def _scopes(provider: Provider, identity: Identity) -> tuple[str, str]:
     required = [rule for rule in missing if rule.required]
     optional = [rule for rule in missing if not rule.required]
     if required:
-        names = ", ".join(f"{rule.name} (to {rule.purpose})" for rule in required)
+        names = "; ".join(f"{rule.name}, needed to {rule.purpose}" for rule in required)
         raise _ScopeError(f"The token lacks the scope {names}.")
     if optional:
-        names = ", ".join(f"{rule.name} (to {rule.purpose})" for rule in optional)
+        names = "; ".join(f"{rule.name}, needed to {rule.purpose}" for rule in optional)
         return WARNING, f"The token lacks {names}."
     return PASSED, "The token has " + ", ".join(identity.scopes or ()) + "."
 
@@ -192,13 +192,13 @@ def _open_repository(run: _Run) -> Repository:
     def create() -> tuple[str, str]:
         if plan.precreated_repository:
             holder.append(provider.get_repository(plan.precreated_repository))
-            return PASSED, f"Opened {holder[0].id}."
+            return PASSED, f"Opened {holder[0].web_url}."
         repo = provider.ensure_repository(plan.test_repository)
         if not repo.created:  # never touch a repository this run did not create
             raise ProviderError(f"A repository named {repo.name} already exists; "
                                 "validation will not use or delete it.")
         holder.append(repo)
-        return PASSED, f"Created the private repository {repo.id}."
+        return PASSED, f"Created the private repository {repo.web_url}."
 
     run.stage("create_repository", create)
     return holder[0]
@@ -248,10 +248,10 @@ def _clean_up(run: _Run, repo: Repository) -> None:
             message = "Removed the test file."
         else:
             provider.delete_repository(repo)
-            message = f"Deleted {repo.id}."
+            message = f"Deleted {repo.web_url}."
     except ProviderError as error:
-        what = (f"the file {next(iter(_test_files(plan)))} from {repo.id}"
-                if plan.precreated_repository else f"the repository {repo.id}")
+        what = (f"the file {next(iter(_test_files(plan)))} from {repo.web_url}"
+                if plan.precreated_repository else f"the repository {repo.web_url}")
         run.report.leftover = what
         run.record("delete_repository", WARNING, f"{error.message} Delete {what} by hand.",
                    hint_for("delete_repository", error, provider), started)

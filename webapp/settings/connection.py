@@ -1,0 +1,42 @@
+"""From a saved configuration or a submitted form to a provider client, and back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app
+
+from webapp.crypto import secret_box
+from webapp.models import GitOpsConfig
+from webapp.providers import REGISTRY
+from webapp.providers.base import Provider, ProviderSettings
+
+NAMESPACE_COLUMNS = ("organization", "group_id", "organization_url", "project", "workspace",
+                     "project_key")
+
+
+def provider_settings(kind: str, values: Mapping[str, object], token: str,
+                      ca_bundle: str | None) -> ProviderSettings:
+    """ProviderSettings of kind from stored-form values, with the app's timeouts."""
+    config = current_app.config
+    return ProviderSettings(
+        kind=kind, host=values.get("host"), username=str(values.get("username") or ""),
+        token=token, credential_type=values.get("credential_type"), ca_bundle=ca_bundle,
+        verify_tls=bool(values.get("verify_tls", True)),
+        connect_timeout=config["PROVIDER_CONNECT_TIMEOUT"],
+        read_timeout=config["PROVIDER_READ_TIMEOUT"],
+        **{name: values.get(name) for name in NAMESPACE_COLUMNS})
+
+
+def saved_settings(config: GitOpsConfig) -> ProviderSettings:
+    """ProviderSettings of a saved configuration (decrypts its token and CA bundle)."""
+    box = secret_box()
+    values = {name: getattr(config, name) for name in
+              ("host", "username", "credential_type", "verify_tls", *NAMESPACE_COLUMNS)}
+    bundle = box.decrypt(config.ca_bundle_ciphertext) if config.ca_bundle_ciphertext else None
+    return provider_settings(config.kind, values, box.decrypt(config.token_ciphertext), bundle)
+
+
+def build_provider(settings: ProviderSettings) -> Provider:
+    """The client of settings.kind."""
+    return REGISTRY[settings.kind](settings)
