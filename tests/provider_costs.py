@@ -1,0 +1,41 @@
+"""Measuring how many HTTP requests each provider operation costs, on its simulator."""
+
+from __future__ import annotations
+
+from tests.fakes.fixtures import serve
+from tests.fakes.harness import Harness
+from webapp.validation import ValidationPlan, run_validation
+
+FILES = {"chart/Chart.yaml": b"name: app\n", "chart/values.yaml": b"replicas: 1\n",
+         "envs/dev/values.yaml": b"tag: '1'\n"}
+ROWS = ["check_identity", "check_namespace", "ensure_repository (new)",
+        "ensure_repository (exists)", "commit_files (3 files changed)",
+        "commit_files (nothing changed)", "read_file", "delete_repository", "validation"]
+
+
+def measure(harness: Harness) -> dict[str, int]:
+    """Requests per operation, each on a fresh client (nothing remembered between rows)."""
+    costs: dict[str, int] = {}
+    with serve(harness.simulator()) as sim:
+        def fresh():
+            return harness.provider(harness.settings(sim), backoff=0)
+
+        def count(row, action):
+            sim.clear_log()
+            result = action()
+            costs[row] = len(sim.calls())
+            return result
+
+        count("check_identity", lambda: fresh().check_identity())
+        count("check_namespace", lambda: fresh().check_namespace())
+        repo = count("ensure_repository (new)", lambda: fresh().ensure_repository("costs"))
+        count("ensure_repository (exists)", lambda: fresh().ensure_repository("costs"))
+        fresh().commit_files(repo, "main", {"seed.txt": b"seed\n"}, "seed")
+        count("commit_files (3 files changed)",
+              lambda: fresh().commit_files(repo, "main", FILES, "three"))
+        count("commit_files (nothing changed)",
+              lambda: fresh().commit_files(repo, "main", FILES, "again"))
+        count("read_file", lambda: fresh().read_file(repo, "main", "chart/values.yaml"))
+        count("delete_repository", lambda: fresh().delete_repository(repo))
+        count("validation", lambda: run_validation(fresh(), ValidationPlan()))
+    return costs
