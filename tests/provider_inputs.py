@@ -30,3 +30,14 @@ for _values in VALID.values():
 def form_for(kind: str, **changes) -> dict:
     """A copy of kind's valid input with changes applied."""
     return {**VALID[kind], **changes}
+
+
+def form_data(harness, simulator, **changes) -> dict:
+    """The settings form as a user would fill it in to reach harness's simulator."""
+    from webapp.providers import KINDS
+    settings = harness.settings(simulator)
+    data = {spec.name: getattr(settings, spec.name) or "" for spec in KINDS[harness.kind].fields}
+    if settings.credential_type:
+        data["credential_type"] = settings.credential_type
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}

@@ -6,24 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
+from tests.provider_inputs import form_data
 from webapp.extensions import db
 from webapp.models import GitOpsConfig
-from webapp.providers import KINDS
 
 
 @pytest.fixture
 def app(make_app):
     return make_app(ALLOW_HTTP_HOSTS=True, PROVIDER_READ_TIMEOUT=5.0)
-
-
-def form_data(harness, simulator, **changes) -> dict:
-    """The settings form as a user would fill it in to reach the simulator."""
-    settings = harness.settings(simulator)
-    data = {spec.name: getattr(settings, spec.name) or "" for spec in KINDS[harness.kind].fields}
-    if settings.credential_type:
-        data["credential_type"] = settings.credential_type
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def post(client, url, data, **headers):

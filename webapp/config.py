@@ -34,6 +34,11 @@ class Defaults:
     PROVIDER_READ_TIMEOUT = 30.0
     VALIDATION_DEADLINE = 60.0
 
+    # The Argo CD Application each deploy commits: where it lives and what it deploys to.
+    ARGOCD_NAMESPACE = "argocd"
+    ARGOCD_PROJECT = "default"
+    ARGOCD_DESTINATION_SERVER = "https://kubernetes.default.svc"
+
     LOG_LEVEL = "INFO"
 
     # Lifetime of a CSRF token in seconds; 0 means "as long as the session".

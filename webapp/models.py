@@ -1,9 +1,23 @@
 """Database models (SQLAlchemy 2.0 typed mappings). Secret columns hold ciphertext only."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Index, String, Text, false, text, true
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.providers import KINDS
@@ -40,6 +54,7 @@ class GitOpsConfig(db.Model):
     repositories_precreated: Mapped[bool] = mapped_column(default=False,
                                                           server_default=false())
     validation_repository: Mapped[str | None] = mapped_column(String(255))
+    repository_prefix: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # The last validation: its outcome (passed, warning, failed; None = not validated),
     # when, and the whole report (stages, messages) as JSON.
     validation_outcome: Mapped[str | None] = mapped_column(String(16))
@@ -68,3 +83,75 @@ class GitOpsConfig(db.Model):
 
     def __repr__(self) -> str:
         return f"<GitOpsConfig {self.kind} active={self.active} v{self.version}>"
+
+
+class Application(db.Model):
+    """Something deployed through GitOps: one repository, several environments."""
+
+    __tablename__ = "application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    # Entered by the user when repositories are created by an administrator.
+    repository_url: Mapped[str | None] = mapped_column(String(500))
+    # Where the first deploy went: later deploys keep going there while that exists.
+    config_id: Mapped[int | None] = mapped_column(
+        ForeignKey("gitops_config.id", ondelete="SET NULL"))
+    repository_name: Mapped[str | None] = mapped_column(String(255))
+    repository_id: Mapped[str | None] = mapped_column(String(255))
+    repository_web_url: Mapped[str | None] = mapped_column(String(500))
+    repository_clone_url: Mapped[str | None] = mapped_column(String(500))
+    repository_default_branch: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    config: Mapped[GitOpsConfig | None] = relationship(lazy="joined")
+    environments: Mapped[list[Environment]] = relationship(
+        back_populates="application", order_by="Environment.name", lazy="selectin",
+        cascade="all, delete-orphan")
+
+
+class Environment(db.Model):
+    """One place an application runs (dev, staging, prod), with its deploy counter."""
+
+    __tablename__ = "environment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(63))
+    # Deploy attempts so far; each attempt takes the next number as its revision.
+    revisions: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="environments")
+
+    __table_args__ = (UniqueConstraint("application_id", "name"),)
+
+
+class Deployment(db.Model):
+    """One deploy attempt, kept for the history even after its application is gone."""
+
+    __tablename__ = "deployment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application.id", ondelete="SET NULL"), index=True)
+    application: Mapped[str] = mapped_column(String(63))
+    environment: Mapped[str] = mapped_column(String(63))
+    source: Mapped[str] = mapped_column(String(16))     # "template" or "chart"
+    revision: Mapped[int]
+    provider: Mapped[str | None] = mapped_column(String(32))
+    repository_web_url: Mapped[str | None] = mapped_column(String(500))
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+    commit_url: Mapped[str | None] = mapped_column(String(500))
+    # pending (running or interrupted), deployed, unchanged or failed
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    message: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(255))
+    values_text: Mapped[str | None] = mapped_column(Text)  # what was deployed (no secrets)
+    chart_repository: Mapped[str | None] = mapped_column(String(500))  # Charts page only
+    chart_name: Mapped[str | None] = mapped_column(String(100))
+    chart_version: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

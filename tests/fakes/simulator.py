@@ -59,6 +59,8 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     malformed: bool = False
+    # Run before the call is handled normally: e.g. someone else's commit landing first.
+    before: Callable[[], None] | None = None
     times: int | None = 1  # None: every call from now on
 
 
@@ -193,6 +195,9 @@ class Simulator:
     def _answer(self, operation_id: str, request: SimRequest, params: dict[str, str],
                 fault: Fault | None, environ) -> Reply | None:
         if fault is not None:
+            if fault.before is not None:
+                with self.lock:
+                    fault.before()
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:

@@ -1,38 +1,173 @@
-"""The two deploy pages and the gate that keeps them closed until a provider is active."""
+"""Routes of the Deployment Template and Charts pages."""
 
-from flask import render_template
+from __future__ import annotations
 
-from webapp.deploy import bp
+from flask import make_response, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from webapp.deploy import bp, pages
+from webapp.deploy.chart import (
+    DEFAULT_DATA,
+    DEFAULT_VALUES,
+    VALUES_SCHEMA,
+    ChartSource,
+    chart_files,
+    template_files,
+)
+from webapp.deploy.forms import (
+    ApplicationForm,
+    ChartDeployForm,
+    EnvironmentForm,
+    TemplateDeployForm,
+)
+from webapp.deploy.service import DeployRefused, GateClosed, argo_settings, deploy
+from webapp.deploy.values import parse_values
+from webapp.extensions import db
+from webapp.htmx import is_htmx
+from webapp.models import Application, Environment
+from webapp.providers.base import ProviderError
 from webapp.settings.service import active_config
 
+PAGES = {"template": "deploy/deployment_template.html", "chart": "deploy/charts.html"}
 
-def _page(template: str, status: int = 200):
-    """Render a deploy page; while no provider is active a POST is refused with 409."""
-    active = active_config()
-    if active is None and status != 200:
-        return render_template(template, active=None), 409
-    return render_template(template, active=active, not_yet=status == 501), status
+
+def _page(source: str, form=None, status: int = 200, **context):
+    """A deploy page with its applications, history and forms; htmx gets the deploy panel."""
+    apps = pages.applications()
+    if form is None:
+        form = _fresh_form(source, apps)
+    form.target.choices = pages.target_choices(apps)
+    context.setdefault("application_form", ApplicationForm(formdata=None))
+    fragment = is_htmx() and status != 409
+    template = "partials/deploy_panel.html" if fragment else PAGES[source]
+    response = make_response(render_template(
+        template, source=source, form=form, apps=apps, active=active_config(),
+        history=pages.history(source), out_of_band=fragment, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _fresh_form(source: str, apps):
+    """The deploy form of source, set to ?target= (or the first) and its last values."""
+    target = request.args.get("target") or next(
+        (f"{a.name}/{e.name}" for a in apps for e in a.environments), "")
+    app_name, _, env_name = target.partition("/")
+    last = pages.last_deployment(source, app_name, env_name)
+    if source == "template":
+        return TemplateDeployForm(formdata=None, target=target,
+                                  values=last.values_text if last else DEFAULT_VALUES)
+    if last is None:
+        return ChartDeployForm(formdata=None, target=target, values="{}\n")
+    return ChartDeployForm(formdata=None, target=target, values=last.values_text,
+                           repository=last.chart_repository, chart=last.chart_name,
+                           version=last.chart_version)
+
+
+def _posted_form(source: str, apps):
+    """The deploy form as posted, its choices the current targets."""
+    form = TemplateDeployForm() if source == "template" else ChartDeployForm()
+    form.target.choices = pages.target_choices(apps)
+    return form
 
 
 @bp.get("/deployment-template")
 def deployment_template():
     """Deploy an application from the built-in reference chart."""
-    return _page("deploy/deployment_template.html")
-
-
-@bp.post("/deployment-template")
-def deploy_template():
-    """Refused while the gate is closed; deploying itself arrives with the deploy issue."""
-    return _page("deploy/deployment_template.html", status=501)
+    return _page("template")
 
 
 @bp.get("/charts")
 def charts():
     """Deploy a chart from a Helm repository."""
-    return _page("deploy/charts.html")
+    return _page("chart")
+
+
+@bp.post("/deployment-template")
+def deploy_template():
+    """Check the values, then commit the reference chart and them."""
+    return _deploy("template")
 
 
 @bp.post("/charts")
 def deploy_chart():
-    """Refused while the gate is closed; deploying itself arrives with the deploy issue."""
-    return _page("deploy/charts.html", status=501)
+    """Check the form, then commit a wrapper chart of the chosen chart with the values."""
+    return _deploy("chart")
+
+
+def _deploy(source: str):
+    if active_config() is None:
+        return _page(source, status=409)
+    apps = pages.applications()
+    form = _posted_form(source, apps)
+    if not form.validate():
+        return _page(source, form, status=422)
+    app, env = pages.find_target(apps, form.target.data)
+    if source == "template":
+        values, problems = parse_values(form.values.data or "", VALUES_SCHEMA, DEFAULT_DATA)
+    else:
+        values, problems = parse_values(form.values.data or "")
+    if problems:
+        form.values.errors = [str(problem) for problem in problems]
+        return _page(source, form, status=422)
+    argo = argo_settings()
+    if source == "template":
+        def make_files(repo_url, branch):
+            return template_files(app.name, env.name, form.values.data, repo_url, branch, argo)
+        manifest = f"envs/{env.name}/application.yaml"
+    else:
+        chart = ChartSource(form.repository.data, form.chart.data, form.version.data)
+
+        def make_files(repo_url, branch):
+            return chart_files(app.name, env.name, chart, values, repo_url, branch, argo)
+        manifest = f"{app.name}-{env.name}/application.yaml"
+    try:
+        result = deploy(app, env, source, make_files, manifest, form.values.data or "",
+                        chart=None if source == "template" else chart)
+    except GateClosed:
+        return _page(source, status=409)
+    except DeployRefused as refused:
+        return _page(source, form, status=422, refused=str(refused))
+    except ProviderError as error:
+        return _page(source, form, status=502, failure=str(error))
+    return _page(source, form, result=result)
+
+
+@bp.post("/applications")
+def create_application():
+    """A new application with its first environments."""
+    form = ApplicationForm()
+    if not form.validate():
+        return _page("template", status=422, application_form=form)
+    application = Application(name=form.name.data, repository_url=form.repository_url.data
+                              or None)
+    application.environments = [Environment(name=name) for name in form.environment_names()]
+    db.session.add(application)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors = [f"An application named {form.name.data} already exists."]
+        return _page("template", status=422, application_form=form)
+    first = application.environments[0].name if application.environments else ""
+    return redirect(url_for("deploy.deployment_template", target=f"{application.name}/{first}"),
+                    code=303)
+
+
+@bp.post("/applications/<name>/environments")
+def create_environment(name: str):
+    """One more environment of an application."""
+    form = EnvironmentForm()
+    application = db.session.scalar(db.select(Application).filter_by(name=name))
+    if application is None:
+        return _page("template", status=404, environment_error=f"No application {name}.")
+    if not form.validate():
+        return _page("template", status=422, environment_form=form, environment_for=name)
+    db.session.add(Environment(application_id=application.id, name=form.name.data))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.name.errors = [f"{name} already has an environment {form.name.data}."]
+        return _page("template", status=422, environment_form=form, environment_for=name)
+    return redirect(url_for("deploy.deployment_template",
+                            target=f"{name}/{form.name.data}"), code=303)

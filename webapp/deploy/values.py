@@ -1,0 +1,133 @@
+"""Checking deploy values before anything is sent: YAML syntax, then the chart's schema.
+
+Every error carries the line (and column, for syntax) in the text the user typed, and for
+schema errors the path of the offending key, so the page can say exactly what to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from jsonschema import Draft7Validator
+
+MAX_VALUES_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ValuesError:
+    """One thing wrong with the values."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        if self.path:
+            where.append(self.path)
+        return f"{' · '.join(where)}: {self.message}" if where else self.message
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep=False):
+    seen = set()
+    for key_node, _value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} appears twice", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                              _mapping_without_duplicates)
+
+
+def merged(defaults: dict, values: dict) -> dict:
+    """values over defaults, as Helm merges them: maps deeply, null deletes a default."""
+    result = dict(defaults)
+    for key, value in values.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def parse_values(text: str, schema: dict | None = None,
+                 defaults: dict | None = None) -> tuple[dict, list[ValuesError]]:
+    """The values as a dict, and what is wrong with them (empty when nothing is).
+
+    With defaults (the chart's values.yaml), the schema checks what Helm will check: the
+    defaults with these values merged over them.
+    """
+    if len(text.encode()) > MAX_VALUES_BYTES:
+        return {}, [ValuesError("The values are larger than 256 KiB.")]
+    try:
+        data = yaml.load(text, Loader=_StrictLoader) if text.strip() else {}  # noqa: S506
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "invalid YAML"
+        return {}, [ValuesError(f"YAML syntax: {problem}",
+                                mark.line + 1 if mark else None,
+                                mark.column + 1 if mark else None)]
+    except yaml.YAMLError as error:
+        return {}, [ValuesError(f"YAML syntax: {error}")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return {}, [ValuesError("The values must be a mapping of keys to values, such as "
+                                "'replicaCount: 2'.", 1, 1)]
+    if schema is None:
+        return data, []
+    errors = []
+    checked = merged(defaults, data) if defaults is not None else data
+    for error in sorted(Draft7Validator(schema).iter_errors(checked),
+                        key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        errors.append(ValuesError(_schema_message(error), _line_of(text, path),
+                                  path=".".join(map(str, path)) or "(top level)"))
+    return data, errors
+
+
+def _schema_message(error) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed",
+                                     "unknown key (not in the chart's schema)")
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    return error.message
+
+
+def _line_of(text: str, path: list[Any]) -> int | None:
+    """The line where the key at path is written (its parent's, if it is missing)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            found = next(((key, value) for key, value in node.value if key.value == str(part)),
+                         None)
+            if found is None:
+                return line
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
