@@ -101,3 +101,11 @@ def test_generated_files_are_private_even_with_a_permissive_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_a_setting_of_the_wrong_type_in_the_instance_file_is_refused(tmp_path):
+    (tmp_path / "config.py").write_text("ALLOW_HTTP_HOSTS = 'false'\n")
+
+    with pytest.raises(ConfigError, match="ALLOW_HTTP_HOSTS must be True or False"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s",
+                    "TOKEN_KEYS": "5FnRC6tNbh3b3tSgv0mUvtZvP9nmK8f7v9DqQ0t1Hcw="})

@@ -19,12 +19,13 @@ from werkzeug.wrappers import Request, Response
 
 from tests.fakes.server import Served
 from tests.tls import make_pki
+from webapp.providers.answers import retry_after_seconds
 from webapp.providers.base import (
     ProviderSettings,
     ProviderUnavailable,
     UnexpectedResponse,
 )
-from webapp.providers.http import USER_AGENT, HttpSeam, _retry_after_seconds
+from webapp.providers.http import USER_AGENT, HttpSeam
 from webapp.providers.redact import Redactor, secret_forms
 
 TOKEN = "tok_SeamSecret0123456789abcdef"
@@ -223,15 +224,15 @@ def response_with(headers: dict[str, str], status: int = 429) -> requests.Respon
 def test_retry_after_is_read_as_seconds_or_as_an_http_date():
     later = datetime.now(UTC) + timedelta(seconds=120)
 
-    assert _retry_after_seconds(response_with({"Retry-After": "7"})) == 7
-    assert 100 < _retry_after_seconds(response_with({"Retry-After": format_datetime(later)})) <= 120
-    assert _retry_after_seconds(response_with({"Retry-After": "soon"})) is None
+    assert retry_after_seconds(response_with({"Retry-After": "7"})) == 7
+    assert 100 < retry_after_seconds(response_with({"Retry-After": format_datetime(later)})) <= 120
+    assert retry_after_seconds(response_with({"Retry-After": "soon"})) is None
 
 
 def test_an_exhausted_limit_waits_until_its_reset():
     reset = int((datetime.now(UTC) + timedelta(seconds=30)).timestamp())
 
-    wait = _retry_after_seconds(response_with({"X-RateLimit-Remaining": "0",
+    wait = retry_after_seconds(response_with({"X-RateLimit-Remaining": "0",
                                                "X-RateLimit-Reset": str(reset)}, 403))
 
     assert 25 < wait <= 30

@@ -3,7 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
@@ -38,6 +38,8 @@ def test_any_number_of_inactive_rows_may_exist(app):
         db.session.add_all([config("github", False), config("gitlab", False),
                             config("azure_devops", True)])
         db.session.commit()
+        active = db.session.scalars(select(GitOpsConfig.active)).all()
+    assert sorted(active) == [False, False, True]
 
 
 def test_the_database_refuses_an_unknown_provider_kind(app):

@@ -114,7 +114,7 @@ def test_a_changed_host_or_namespace_requires_the_token_again(app, client):
     assert rows(app)["github"].organization == "acme-platform"
 
     response = save(client, "github", form_for("github", organization="other-org",
-                                               token="ghp_new", version=version))
+                                               token="ghp_newtoken1", version=version))
     assert response.status_code == 303
 
 
@@ -214,7 +214,12 @@ def test_tls_verification_is_on_unless_explicitly_skipped(app, client):
     save(client, "github", VALID["github"])
     assert rows(app)["github"].verify_tls is True
 
-    save(client, "github", form_for("github", token="", skip_tls_verify="y",
+    refused = save(client, "github", form_for("github", token="", skip_tls_verify="y",
+                                              version=rows(app)["github"].version))
+    assert refused.status_code == 422  # weaker TLS: the token must be entered again
+    assert rows(app)["github"].verify_tls is True
+
+    save(client, "github", form_for("github", skip_tls_verify="y",
                                     version=rows(app)["github"].version))
 
     assert rows(app)["github"].verify_tls is False

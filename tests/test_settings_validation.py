@@ -56,6 +56,7 @@ def test_save_validates_first_then_activates_with_the_green_tick(app, client, ha
     assert config.validation_outcome in ("passed", "warning")
     assert config.validated_at is not None
     assert config.last_validation["stages"][0]["id"] == "connect"
+    assert harness.tokens["good"] not in str(config.last_validation)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     tab = page.split(f'data-kind="{harness.kind}"', 1)[1].split("</a>", 1)[0]
     assert 'class="tick" title="Active and validated"' in tab

@@ -78,11 +78,28 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None,
               environ: Mapping[str, str] | None = None) -> None:
     """Fill app.config from every layer, then derive the settings Flask's extensions read."""
     app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
+    if app.config.from_pyfile("config.py", silent=True):
+        _check_file_types(app.config, os.path.join(app.instance_path, "config.py"))
     app.config.update(read_environment(os.environ if environ is None else environ))
     if test_config:
         app.config.update(test_config)
     _derive(app)
+
+
+def _check_file_types(config: Mapping[str, Any], path: str) -> None:
+    """Settings from instance/config.py must have their default's type ("false" is true)."""
+    for name in setting_names():
+        value, default = config[name], getattr(Defaults, name)
+        expected = type(default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            continue
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{path}: {name} must be {_TYPE_NAMES[expected]}, "
+                              f"not {value!r}")
+
+
+_TYPE_NAMES = {bool: "True or False", int: "a whole number", float: "a number of seconds",
+               str: "a string"}
 
 
 def _derive(app: Flask) -> None:

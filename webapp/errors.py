@@ -13,6 +13,12 @@ def init_app(app: Flask) -> None:
                    "submit it again.")
         return render_template("error.html", title="Form expired", message=message), 400
 
+    @app.errorhandler(500)
+    def server_error(_error):
+        message = ("Something went wrong on our side; nothing half-done was stored. Try "
+                   "again, and if it keeps happening, the server's log says what failed.")
+        return render_template("error.html", title="Server error", message=message), 500
+
     @app.errorhandler(404)
     def not_found(_error):
         return render_template("error.html", title="Not found",

@@ -57,6 +57,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | str | None = None
     delay: float = 0.0
+    late: float = 0.0  # do the work, then answer this many seconds later (too late)
     drop: bool = False
     malformed: bool = False
     # Run before the call is handled normally: e.g. someone else's commit landing first.
@@ -206,8 +207,13 @@ class Simulator:
                     connection.shutdown(socket.SHUT_RDWR)
                 return None
             if fault.malformed:
-                return Reply(fault.status or 200, raw=b'{"truncated": ',
-                             content_type="application/json")
+                # The operation's own success status, so only the body is wrong: cut-off
+                # JSON, or (with a body) valid JSON of the wrong shape.
+                status = fault.status or min(s for s in self.contract.get(operation_id)
+                                             .responses if s < 300)
+                if fault.body is not None:
+                    return Reply(status, fault.body)
+                return Reply(status, raw=b'{"truncated": ', content_type="application/json")
             if fault.status is not None:
                 # A text body is sent as it is (GitLab's 429 says "Retry later" in plain text).
                 raw = fault.raw if fault.raw is not None else (
@@ -218,10 +224,12 @@ class Simulator:
                 request.principal = self.authenticate(request)
                 result = self._handlers[operation_id](request, **params)
             except Reply as reply:
-                return reply
+                result = reply
             except Exception as crash:  # a simulator bug must fail the test, not hide
                 self._violation(f"{operation_id} handler crashed: {crash!r}")
                 return Reply(500, {"message": "simulator crashed"})
+        if fault is not None and fault.late:
+            time.sleep(fault.late)
         return result
 
     def _take_fault(self, operation_id: str) -> Fault | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from webapp.providers.answers import provider_message
 from webapp.providers.base import (
     SCOPES_UNKNOWN,
     AlreadyExists,
@@ -24,8 +25,9 @@ from webapp.providers.base import (
     ProviderSettings,
     Repository,
     ScopeRule,
+    guard_answers,
 )
-from webapp.providers.http import HttpSeam, provider_message
+from webapp.providers.http import HttpSeam, segment
 
 API_VERSION = "7.1"
 NO_COMMIT = "0" * 40  # oldObjectId of a branch that does not exist yet
@@ -39,6 +41,7 @@ def api_base(organization_url: str | None) -> str:
     return (organization_url or "").strip().rstrip("/")
 
 
+@guard_answers
 class AzureDevOpsProvider:
     """One Azure DevOps project reached with a personal access token."""
 
@@ -93,7 +96,7 @@ class AzureDevOpsProvider:
         project = next((repo["project"] for repo in self._repositories() if repo.get("project")),
                        {"id": self.project, "name": self.project})
         return Namespace(project["id"], project["name"],
-                         f"{self.http.base_url}/{_seg(self.project)}")
+                         f"{self.http.base_url}/{segment(self.project)}")
 
     def _repositories(self) -> list[dict]:
         """The project's repositories: one call proves organization, project and token."""
@@ -138,16 +141,16 @@ class AzureDevOpsProvider:
         """The existing repository of that name (or GUID) in the project."""
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/repositories/get-repository?view=azure-devops-rest-7.1
         what = f"read the repository {name} of the project {self.project}"
-        response = self.http.request("GET", self._git(f"/repositories/{_seg(name)}"), what=what)
+        response = self.http.request("GET", self._git(f"/repositories/{segment(name)}"), what=what)
         return self._repository(self._json(response, what))
 
     def delete_repository(self, repo: Repository) -> None:
         """Delete the repository, then purge it from the recycle bin so its name is free."""
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/repositories/delete?view=azure-devops-rest-7.1
-        self.http.request("DELETE", self._git(f"/repositories/{_seg(repo.id)}"), ok=(200, 204),
+        self.http.request("DELETE", self._git(f"/repositories/{segment(repo.id)}"), ok=(200, 204),
                           what=f"delete the repository {repo.name}")
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/repositories/delete-repository-from-recycle-bin?view=azure-devops-rest-7.1
-        self.http.request("DELETE", self._git(f"/recycleBin/repositories/{_seg(repo.id)}"),
+        self.http.request("DELETE", self._git(f"/recycleBin/repositories/{segment(repo.id)}"),
                           ok=(200, 204),
                           what=f"purge the deleted repository {repo.name} from the recycle bin")
 
@@ -166,7 +169,7 @@ class AzureDevOpsProvider:
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/items/get?view=azure-devops-rest-7.1
         what = f"read {path} on {branch} of {repo.name}"
         response = self.http.request(
-            "GET", self._git(f"/repositories/{_seg(repo.id)}/items"), what=what,
+            "GET", self._git(f"/repositories/{segment(repo.id)}/items"), what=what,
             params={"path": _item_path(path), "versionDescriptor.version": branch,
                     "versionDescriptor.versionType": "branch", "includeContent": "true"})
         item = self._json(response, what)
@@ -189,7 +192,8 @@ class AzureDevOpsProvider:
             blob = existing.get(_item_path(path))
             if content is None:
                 if blob:
-                    changes.append({"changeType": "delete", "item": {"path": _item_path(path)}})
+                    changes.append({"changeType": "delete",
+                                    "item": {"path": _item_path(path)}})
                 continue
             # A new branch always gets a commit, even of identical files: that creates it.
             if blob == _blob_id(content) and tip is not None:
@@ -203,7 +207,7 @@ class AzureDevOpsProvider:
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/pushes/create?view=azure-devops-rest-7.1
         what = f"push to the branch {branch} of {repo.name}"
         response = self.http.request(
-            "POST", self._git(f"/repositories/{_seg(repo.id)}/pushes"), ok=(201,), what=what,
+            "POST", self._git(f"/repositories/{segment(repo.id)}/pushes"), ok=(201,), what=what,
             json={"refUpdates": [{"name": f"refs/heads/{branch}",
                                   "oldObjectId": base or NO_COMMIT}],
                   "commits": [commit]})
@@ -225,7 +229,7 @@ class AzureDevOpsProvider:
     def _branch_tip(self, repo: Repository, branch: str) -> str | None:
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/refs/list?view=azure-devops-rest-7.1
         what = f"read the branch {branch} of {repo.name}"
-        response = self.http.request("GET", self._git(f"/repositories/{_seg(repo.id)}/refs"),
+        response = self.http.request("GET", self._git(f"/repositories/{segment(repo.id)}/refs"),
                                      params={"filter": f"heads/{branch}"}, what=what)
         wanted = f"refs/heads/{branch}"  # filter is a prefix: heads/main lists heads/main-v2 too
         return next((ref["objectId"] for ref in self._json(response, what)["value"]
@@ -237,7 +241,7 @@ class AzureDevOpsProvider:
         what = f"list the files of {repo.name} at {commit[:7]}"
         # At the commit, not the branch: the listing must match the oldObjectId we push on.
         response = self.http.request(
-            "GET", self._git(f"/repositories/{_seg(repo.id)}/items"), what=what,
+            "GET", self._git(f"/repositories/{segment(repo.id)}/items"), what=what,
             params={"scopePath": "/", "recursionLevel": "full",
                     "versionDescriptor.version": commit,
                     "versionDescriptor.versionType": "commit"})
@@ -247,7 +251,7 @@ class AzureDevOpsProvider:
     # --- translation -----------------------------------------------------------------
 
     def _git(self, path: str) -> str:
-        return f"/{_seg(self.project)}/_apis/git{path}"
+        return f"/{segment(self.project)}/_apis/git{path}"
 
     def _repository(self, data: dict, created: bool = False) -> Repository:
         clone = _without_user_info(data["remoteUrl"])
@@ -330,7 +334,3 @@ def _without_user_info(url: str) -> str:
 def _item_path(path: str) -> str:
     return "/" + path.lstrip("/")
 
-
-def _seg(value: str) -> str:
-    """One path segment, percent-encoded (project names may hold spaces)."""
-    return quote(value, safe="")

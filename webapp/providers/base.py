@@ -6,6 +6,7 @@ from a ProviderSettings, so the same code serves the web app, the CLI and the te
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -225,3 +226,30 @@ class UnexpectedResponse(ProviderError):
     """An answer the client does not understand (a bug on one side, or a proxy in between)."""
 
     code = "unexpected_response"
+
+
+PUBLIC_OPERATIONS = ("check_identity", "check_namespace", "ensure_repository", "get_repository",
+                     "commit_files", "read_file", "delete_repository")
+
+
+def guard_answers(cls: type) -> type:
+    """Make a provider's operations report an answer of the wrong shape as UnexpectedResponse.
+
+    A client reads the fields it needs (user["login"], body["value"]); a proxy or an API
+    change that leaves one out must become a clear error, not a KeyError deep in a page.
+    """
+    for name in PUBLIC_OPERATIONS:
+        method = getattr(cls, name)
+
+        @functools.wraps(method)
+        def guarded(self, *args, _method=method, **kwargs):
+            try:
+                return _method(self, *args, **kwargs)
+            except (KeyError, TypeError, AttributeError, IndexError) as error:
+                raise UnexpectedResponse(
+                    f"{self.label} answered in a shape this client does not understand "
+                    f"({type(error).__name__}: {error}).",
+                    hint="A proxy may be rewriting answers, or the provider's API changed; "
+                         "check the host.") from None
+        setattr(cls, name, guarded)
+    return cls

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
+from webapp.providers.answers import provider_message
 from webapp.providers.base import (
     AlreadyExists,
     AuthenticationFailed,
@@ -25,8 +26,9 @@ from webapp.providers.base import (
     Repository,
     ScopeRule,
     UnexpectedResponse,
+    guard_answers,
 )
-from webapp.providers.http import HttpSeam, provider_message
+from webapp.providers.http import HttpSeam, segment
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def repo_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower())
 
 
+@guard_answers
 class BitbucketCloudProvider:
     """A Bitbucket Cloud workspace reached with an API token (or a legacy app password)."""
 
@@ -99,7 +102,8 @@ class BitbucketCloudProvider:
         # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-users/#api-user-get
         response = self.http.request("GET", "/user", what="read the token's account")
         user = self.http.json(response, "read the token's account")
-        name = self.settings.username or user.get("nickname") or user.get("uuid")
+        uuid = user["uuid"]  # every account has one: without it this is not Bitbucket's answer
+        name = self.settings.username or user.get("nickname") or uuid
         header = response.headers.get("x-oauth-scopes")
         if header is None:
             return Identity(name, user.get("display_name"), None,
@@ -122,7 +126,7 @@ class BitbucketCloudProvider:
         try:
             # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-projects/#api-workspaces-workspace-projects-project-key-get
             response = self.http.request(
-                "GET", f"/workspaces/{_seg(self.workspace)}/projects/{_seg(key)}", what=what)
+                "GET", f"/workspaces/{segment(self.workspace)}/projects/{segment(key)}", what=what)
         except NotFound as error:
             raise NotFound(f"Bitbucket Cloud has no project {key} in the workspace "
                            f"{self.workspace}, or the token cannot see them.", status=404,
@@ -136,14 +140,14 @@ class BitbucketCloudProvider:
         try:
             # sort is Bitbucket's generic sorting, not declared for this call (§4b [U]).
             # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-workspaces/#api-workspaces-workspace-projects-get
-            response = self.http.request("GET", f"/workspaces/{_seg(self.workspace)}/projects",
+            response = self.http.request("GET", f"/workspaces/{segment(self.workspace)}/projects",
                                          params={"sort": "created_on", "pagelen": "1"},
                                          what=what)
         except NotFound as error:
             raise NotFound(f"Bitbucket Cloud has no workspace {self.workspace}, or the token "
                            "cannot see it.", status=404, provider_message=error.provider_message,
                            hint="Use the workspace id from the URL bitbucket.org/<id>/.") from None
-        values = self.http.json(response, what).get("values") or []
+        values = self.http.json(response, what)["values"]  # a page without values is no page
         if not values:
             raise NotFound(f"The workspace {self.workspace} has no project, and Bitbucket puts "
                            "every repository in one.",
@@ -227,7 +231,7 @@ class BitbucketCloudProvider:
         try:
             # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-refs/#api-repositories-workspace-repo-slug-refs-branches-name-get
             response = self.http.request(
-                "GET", f"{_repo_path(repo.id)}/refs/branches/{_seg(branch)}", what=what)
+                "GET", f"{_repo_path(repo.id)}/refs/branches/{segment(branch)}", what=what)
         except NotFound:
             return None, []
         target = self.http.json(response, what)["target"]
@@ -238,7 +242,8 @@ class BitbucketCloudProvider:
         try:
             # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-source/#api-repositories-workspace-repo-slug-src-commit-path-get
             response = self.http.request(
-                "GET", f"{_repo_path(repo.id)}/src/{_seg(commit)}/{quote(path.lstrip('/'))}",
+                "GET",
+                f"{_repo_path(repo.id)}/src/{segment(commit)}/{quote(path.lstrip('/'))}",
                 what=f"read {path} at {commit[:12]} of {repo.id}")
         except NotFound:
             return None
@@ -319,13 +324,10 @@ class BitbucketCloudProvider:
         return None
 
 
-def _seg(value: str) -> str:
-    return quote(value, safe="")
-
 
 def _repo_path(full_name: str) -> str:
     workspace, _, slug = full_name.partition("/")
-    return f"/repositories/{_seg(workspace)}/{_seg(slug)}"
+    return f"/repositories/{segment(workspace)}/{segment(slug)}"
 
 
 def _without_user(url: str) -> str:

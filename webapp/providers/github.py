@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from urllib.parse import quote
 
 import requests
 
+from webapp.providers.answers import provider_message
 from webapp.providers.base import (
     AlreadyExists,
     AuthenticationFailed,
@@ -22,8 +22,9 @@ from webapp.providers.base import (
     ProviderSettings,
     Repository,
     ScopeRule,
+    guard_answers,
 )
-from webapp.providers.http import HttpSeam, provider_message
+from webapp.providers.http import HttpSeam, path_segments, segment
 
 PUBLIC_HOST = "https://github.com"
 PUBLIC_API = "https://api.github.com"
@@ -37,6 +38,7 @@ def api_base(host: str | None) -> str:
     return PUBLIC_API if host == PUBLIC_HOST else f"{host}/api/v3"
 
 
+@guard_answers
 class GitHubProvider:
     """A GitHub organization reached with a personal access token."""
 
@@ -78,7 +80,8 @@ class GitHubProvider:
         """The organization exists and the token can see it."""
         # Reference: https://docs.github.com/en/rest/orgs/orgs#get-an-organization
         what = f"read the organization {self.org}"
-        org = self.http.json(self.http.request("GET", f"/orgs/{_seg(self.org)}", what=what), what)
+        response = self.http.request("GET", f"/orgs/{segment(self.org)}", what=what)
+        org = self.http.json(response, what)
         return Namespace(str(org["id"]), org["login"], org.get("html_url"))
 
     # --- repositories ----------------------------------------------------------------
@@ -91,7 +94,7 @@ class GitHubProvider:
             # auto_init gives the repository a branch: the Git Data API cannot write to an
             # empty repository (409 "Git Repository is empty.").
             response = self.http.request(
-                "POST", f"/orgs/{_seg(self.org)}/repos", what=what, ok=(201,),
+                "POST", f"/orgs/{segment(self.org)}/repos", what=what, ok=(201,),
                 json={"name": name, "private": True, "auto_init": True,
                       "description": REPOSITORY_DESCRIPTION})
         except AlreadyExists:
@@ -102,7 +105,8 @@ class GitHubProvider:
         """The existing repository of that name in the organization."""
         # Reference: https://docs.github.com/en/rest/repos/repos#get-a-repository
         what = f"read the repository {self.org}/{name}"
-        response = self.http.request("GET", f"/repos/{_seg(self.org)}/{_seg(name)}", what=what)
+        response = self.http.request("GET", f"/repos/{segment(self.org)}/{segment(name)}",
+                                     what=what)
         return self._repository(self.http.json(response, what))
 
     def delete_repository(self, repo: Repository) -> None:
@@ -125,7 +129,7 @@ class GitHubProvider:
         """The content of path at branch."""
         # Reference: https://docs.github.com/en/rest/repos/contents#get-repository-content
         what = f"read {path} on {branch} of {repo.id}"
-        response = self.http.request("GET", f"/repos/{_full(repo)}/contents/{_path(path)}",
+        response = self.http.request("GET", f"/repos/{_full(repo)}/contents/{path_segments(path)}",
                                      params={"ref": branch}, what=what)
         content = self.http.json(response, what)
         if not isinstance(content, dict) or content.get("type") != "file":
@@ -174,7 +178,8 @@ class GitHubProvider:
             what = f"read the branch {candidate} of {repo.id}"
             try:
                 response = self.http.request(
-                    "GET", f"/repos/{_full(repo)}/git/ref/heads/{_path(candidate)}", what=what)
+                    "GET", f"/repos/{_full(repo)}/git/ref/heads/{path_segments(candidate)}",
+                    what=what)
             except NotFound:
                 continue
             except Conflict as error:
@@ -230,7 +235,8 @@ class GitHubProvider:
             return
         # Reference: https://docs.github.com/en/rest/git/refs#update-a-reference
         try:
-            self.http.request("PATCH", f"/repos/{_full(repo)}/git/refs/heads/{_path(branch)}",
+            self.http.request("PATCH",
+                              f"/repos/{_full(repo)}/git/refs/heads/{path_segments(branch)}",
                               json={"sha": sha, "force": False}, what=what)
         except ProviderError as error:
             if error.status == 422:  # "Update is not a fast forward": someone committed first
@@ -247,7 +253,7 @@ class GitHubProvider:
         if author:
             body["author"] = {"name": author.name, "email": author.email}
         what = f"write the first file to the empty repository {repo.id}"
-        response = self.http.request("PUT", f"/repos/{_full(repo)}/contents/{_path(path)}",
+        response = self.http.request("PUT", f"/repos/{_full(repo)}/contents/{path_segments(path)}",
                                      json=body, ok=(201,), what=what)
         return self.http.json(response, what)["commit"]["sha"]
 
@@ -294,16 +300,8 @@ def _name_taken(response: requests.Response) -> bool:
                if isinstance(error, dict))
 
 
-def _seg(value: str) -> str:
-    """One path segment, percent-encoded."""
-    return quote(value, safe="")
-
-
-def _path(value: str) -> str:
-    """A multi-segment path (a file path or a branch with slashes), percent-encoded."""
-    return quote(value, safe="/")
 
 
 def _full(repo: Repository) -> str:
     owner, _, name = repo.id.partition("/")
-    return f"{_seg(owner)}/{_seg(name)}"
+    return f"{segment(owner)}/{segment(name)}"

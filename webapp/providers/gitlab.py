@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from urllib.parse import quote
 
 import requests
 
+from webapp.providers.answers import provider_message
 from webapp.providers.base import (
     AlreadyExists,
     AuthenticationFailed,
@@ -23,8 +23,9 @@ from webapp.providers.base import (
     Repository,
     ScopeRule,
     UnexpectedResponse,
+    guard_answers,
 )
-from webapp.providers.http import HttpSeam, provider_message
+from webapp.providers.http import HttpSeam, segment
 
 PUBLIC_HOST = "https://gitlab.com"
 REPOSITORY_DESCRIPTION = "Desired state managed by GitOps Console"
@@ -39,6 +40,7 @@ def api_base(host: str | None) -> str:
     return host if host.endswith("/api/v4") else f"{host}/api/v4"
 
 
+@guard_answers
 class GitLabProvider:
     """A GitLab group (or subgroup) reached with a personal access token."""
 
@@ -85,7 +87,7 @@ class GitLabProvider:
         # Reference: https://docs.gitlab.com/api/groups/#get-a-single-group
         what = f"read the group {self.group_ref}"
         try:
-            response = self.http.request("GET", f"/groups/{_seg(self.group_ref)}",
+            response = self.http.request("GET", f"/groups/{segment(self.group_ref)}",
                                          params={"with_projects": "false"}, what=what)
         except NotFound as error:
             raise NotFound(f"GitLab has no group {self.group_ref}, or the token cannot see it.",
@@ -136,14 +138,14 @@ class GitLabProvider:
                      or self._project(repo.id)["path_with_namespace"])
         # Reference: https://docs.gitlab.com/api/projects/#delete-a-project
         try:
-            self.http.request("DELETE", f"/projects/{_seg(repo.id)}", ok=(202, 204),
+            self.http.request("DELETE", f"/projects/{segment(repo.id)}", ok=(202, 204),
                               what=f"delete the project {full_path}")
         except UnexpectedResponse as error:
             if "marked for deletion" not in error.provider_message:
                 raise  # otherwise already marked by an earlier attempt: purge it below
         try:
             self.http.request(
-                "DELETE", f"/projects/{_seg(repo.id)}", ok=(202, 204),
+                "DELETE", f"/projects/{segment(repo.id)}", ok=(202, 204),
                 params={"permanently_remove": "true", "full_path": full_path},
                 what=f"permanently remove the project {full_path} (scheduled for deletion, "
                      "its path stays taken until it is removed)")
@@ -168,7 +170,7 @@ class GitLabProvider:
         """The raw content of path at branch."""
         # Reference: https://docs.gitlab.com/api/repository_files/#get-raw-file-from-repository
         return self.http.request(
-            "GET", f"/projects/{_seg(repo.id)}/repository/files/{_seg(path)}/raw",
+            "GET", f"/projects/{segment(repo.id)}/repository/files/{segment(path)}/raw",
             params={"ref": branch}, what=f"read {path} on {branch} of {repo.name}").content
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
@@ -203,7 +205,7 @@ class GitLabProvider:
         # Reference: https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions
         what = f"commit to {branch} of {repo.name}"
         try:
-            response = self.http.request("POST", f"/projects/{_seg(repo.id)}/repository/commits",
+            response = self.http.request("POST", f"/projects/{segment(repo.id)}/repository/commits",
                                          json=body, ok=(201,), what=what)
         except UnexpectedResponse as error:
             if error.status == 400 and any(s in error.provider_message
@@ -247,7 +249,7 @@ class GitLabProvider:
         what = f"read {path} on {ref} of {repo.name}"
         try:
             response = self.http.request(
-                "GET", f"/projects/{_seg(repo.id)}/repository/files/{_seg(path)}",
+                "GET", f"/projects/{segment(repo.id)}/repository/files/{segment(path)}",
                 params={"ref": ref}, what=what)
         except NotFound as error:
             # "404 Commit Not Found": no such branch; "404 File Not Found": no such file.
@@ -268,7 +270,8 @@ class GitLabProvider:
         """A project by numeric id or full path."""
         # Reference: https://docs.gitlab.com/api/projects/#get-a-single-project
         what = f"read the project {ref}"
-        return self.http.json(self.http.request("GET", f"/projects/{_seg(ref)}", what=what), what)
+        response = self.http.request("GET", f"/projects/{segment(ref)}", what=what)
+        return self.http.json(response, what)
 
     def _repository(self, data: dict, created: bool = False) -> Repository:
         project_id = str(data["id"])
@@ -328,7 +331,3 @@ def _encoded(content: bytes) -> dict[str, str]:
     except UnicodeDecodeError:
         return {"content": base64.b64encode(content).decode(), "encoding": "base64"}
 
-
-def _seg(value: str) -> str:
-    """One path segment, percent-encoded: a project path or a file path with its slashes."""
-    return quote(value, safe="")

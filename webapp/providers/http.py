@@ -8,32 +8,28 @@ typed errors of providers.base, with a message that never contains a secret.
 
 from __future__ import annotations
 
-import email.utils
-import hashlib
 import logging
-import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from urllib3.exceptions import InsecureRequestWarning
 
+from webapp.providers.answers import (
+    primary_rate_limit,
+    retry_after_seconds,
+    status_error,
+)
 from webapp.providers.base import (
-    AuthenticationFailed,
-    Conflict,
-    NotFound,
-    PermissionMissing,
     ProviderError,
     ProviderSettings,
     ProviderUnavailable,
-    RateLimited,
     UnexpectedResponse,
 )
 from webapp.providers.redact import Redactor
+from webapp.providers.tls import verify_setting
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +65,7 @@ class HttpSeam:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(default_headers or {})})
         # Passed on every request: a session-level verify loses to REQUESTS_CA_BUNDLE.
-        self._verify = _verify_setting(settings)
+        self._verify = verify_setting(settings)
         if self._verify is False:
             # Said once here, instead of urllib3 warning on every request.
             warnings.filterwarnings("ignore", category=InsecureRequestWarning)
@@ -202,12 +198,12 @@ class HttpSeam:
     def _retry_wait(self, method: str, response: requests.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None when the call must not be retried."""
         status = response.status_code
-        limited = status == 429 or _primary_rate_limit(response)
+        limited = status == 429 or primary_rate_limit(response)
         if not limited and not (status in RETRYABLE_STATUSES and method in IDEMPOTENT):
             return None
         if attempt >= self.settings.max_retries:
             return None
-        wait = _retry_after_seconds(response)
+        wait = retry_after_seconds(response)
         if wait is None:
             wait = self._backoff * (2 ** attempt)
         if wait > self.settings.max_retry_wait:
@@ -226,69 +222,17 @@ class HttpSeam:
 
     def default_error(self, response: requests.Response, what: str) -> ProviderError:
         """The typed error a status code means on every provider."""
-        status = response.status_code
-        said = self.redact(provider_message(response))
-        detail = f" {self.label} said: {said}" if said else ""
-        if status == 429 or _primary_rate_limit(response):
-            reset_at = _reset_time(response)
-            when = f" until {reset_at:%H:%M:%S} UTC" if reset_at else ""
-            return RateLimited(f"{self.label} is rate-limiting requests{when} ({what}).",
-                               status=status, reset_at=reset_at, provider_message=said,
-                               hint="Wait and try again; many deploys at once use up the limit.")
-        if status == 401:
-            return AuthenticationFailed(
-                f"{self.label} refused the token (401) while trying to {what}.{detail}",
-                status=status, provider_message=said,
-                hint="Check that the token is correct, not expired and not revoked.")
-        if status == 403:
-            return PermissionMissing(
-                f"The token may not {what} (403).{detail}", status=status,
-                provider_message=said,
-                hint="Give the token the scopes listed under its field, and check your role "
-                     "in the organization.")
-        if status == 404:
-            return NotFound(f"{self.label} found nothing to {what} (404).{detail}",
-                            status=status, provider_message=said,
-                            hint="Check the names, and that the token can see them.")
-        if status == 409:
-            return Conflict(f"{self.label} reported a conflict while trying to {what}.{detail}",
-                            status=status, provider_message=said)
-        if status >= 500:
-            return ProviderUnavailable(
-                f"{self.label} failed ({status}) while trying to {what}.{detail}",
-                status=status, provider_message=said, hint="Try again later.")
-        return UnexpectedResponse(
-            f"{self.label} answered {status} while trying to {what}.{detail}",
-            status=status, provider_message=said)
+        return status_error(response, what, self.label, self.redact)
 
 
-def provider_message(response: requests.Response) -> str:
-    """The human part of an error body, in any of the four providers' shapes."""
-    try:
-        body = response.json()
-    except ValueError:
-        text = response.text.strip()
-        return text[:200] if text and "<html" not in text[:200].lower() else ""
-    return _message_of(body)[:300]
+def segment(value: str) -> str:
+    """One URL path segment, percent-encoded ("a/b c" -> "a%2Fb%20c")."""
+    return quote(value, safe="")
 
 
-def _message_of(body: object) -> str:
-    if isinstance(body, str):
-        return body
-    if not isinstance(body, dict):
-        return ""
-    for key in ("message", "error_description", "error"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, dict):
-            nested = _message_of(value)
-            if nested:
-                return nested
-            return "; ".join(f"{field} {' '.join(map(str, problems))}"
-                             for field, problems in value.items()
-                             if isinstance(problems, list))
-    return ""
+def path_segments(value: str) -> str:
+    """A path of several segments (a file path, a branch with slashes), percent-encoded."""
+    return quote(value, safe="/")
 
 
 def _unavailable(message: str, *, hint: str = "", detail: str = "",
@@ -301,56 +245,3 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _retry_after_seconds(response: requests.Response) -> float | None:
-    """Retry-After (seconds or an HTTP date), else the rate-limit reset of an exhausted limit."""
-    value = response.headers.get("Retry-After")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    reset = _reset_time(response)
-    if reset is not None and response.headers.get("X-RateLimit-Remaining") == "0":
-        return max(0.0, (reset - datetime.now(UTC)).total_seconds())
-    return None
-
-
-def _reset_time(response: requests.Response) -> datetime | None:
-    """When the provider says the limit resets (epoch headers or Retry-After)."""
-    for header in ("X-RateLimit-Reset", "RateLimit-Reset"):
-        value = response.headers.get(header, "")
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value), UTC)
-    seconds = response.headers.get("Retry-After", "").strip()
-    if seconds.isdigit():
-        return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=int(seconds))
-    return None
-
-
-def _primary_rate_limit(response: requests.Response) -> bool:
-    """GitHub's primary limit answers 403 with X-RateLimit-Remaining: 0."""
-    return response.status_code == 403 and response.headers.get("X-RateLimit-Remaining") == "0"
-
-
-_CA_FILES: dict[str, str] = {}
-
-
-def _verify_setting(settings: ProviderSettings) -> bool | str:
-    """requests' verify: False, True, or the path of a file holding the extra CA bundle."""
-    if not settings.verify_tls:
-        return False
-    if not settings.ca_bundle:
-        return True
-    digest = hashlib.sha256(settings.ca_bundle.encode()).hexdigest()
-    path = _CA_FILES.get(digest)
-    if path is None or not os.path.exists(path):
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115  (kept for the process)
-            "w", prefix="gitops-ca-", suffix=".pem", delete=False)
-        with handle:
-            handle.write(settings.ca_bundle)
-        path = _CA_FILES[digest] = handle.name
-    return path

@@ -86,21 +86,8 @@ class ProviderKind:
             return getattr(credential, name)
         return next(spec for spec in self.fields if spec.name == name)
 
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        """Names of every field, in display order."""
-        return tuple(spec.name for spec in self.fields)
 
-    @property
-    def token_field(self) -> FieldSpec:
-        """The secret field: the personal access token or app password."""
-        return next(spec for spec in self.fields if spec.kind == "secret")
 
-    @property
-    def namespace_fields(self) -> tuple[str, ...]:
-        """The fields that name where repositories live (not host, username or token)."""
-        return tuple(spec.name for spec in self.fields
-                     if spec.name not in {"host", "username", "token"})
 
 
 def _host(label: str, default: str) -> FieldSpec:

@@ -12,10 +12,4 @@ def as_report(data: dict):
     return Report.from_json(data)
 
 
-@bp.app_template_filter("provider_label")
-def provider_label(kind_id: str) -> str:
-    """GitHub for github, and so on."""
-    from webapp.providers import KINDS
-    return KINDS[kind_id].label
-
 from webapp.settings import views  # noqa: E402,F401  (routes register on bp)

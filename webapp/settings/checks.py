@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import current_app
 
-from webapp.crypto import secret_box
 from webapp.extensions import db
 from webapp.models import GitOpsConfig
+from webapp.providers.base import ProviderSettings
 from webapp.settings.connection import build_provider, provider_settings, saved_settings
 from webapp.settings.forms import ProviderForm
 from webapp.validation import Report, ValidationPlan, run_validation
 
 
-def _plan(values: dict, by: str | None) -> ValidationPlan:
+def _plan(values, by: str | None) -> ValidationPlan:
     return ValidationPlan(
         branch=str(values.get("branch") or "main"),
         deadline_seconds=current_app.config["VALIDATION_DEADLINE"],
@@ -22,15 +22,13 @@ def _plan(values: dict, by: str | None) -> ValidationPlan:
 
 
 def validate_form(form: ProviderForm, by: str | None = None) -> Report:
-    """Validate what the form holds: its token, or the saved one it may keep."""
-    saved: GitOpsConfig | None = form.saved
-    box = secret_box()
-    token = form.token.data or box.decrypt(saved.token_ciphertext)
-    bundle = form.ca_bundle_change()
-    if bundle is None and saved is not None and saved.ca_bundle_ciphertext:
-        bundle = box.decrypt(saved.ca_bundle_ciphertext)
+    """Validate what the form holds: its secrets, or the saved ones it may keep."""
     values = form.values()
-    settings = provider_settings(form.kind.id, values, token, bundle or None)
+    bundle = form.ca_bundle_change()
+    if form.saved is None:
+        settings = provider_settings(form.kind.id, values, form.token.data, bundle or None)
+    else:
+        settings = saved_settings(form.saved, form.token.data or None, bundle, values)
     return _run(settings, values, by)
 
 
@@ -41,7 +39,7 @@ def validate_saved(config: GitOpsConfig, by: str | None = None) -> Report:
     return _run(saved_settings(config), values, by)
 
 
-def _run(settings, values: dict, by: str | None) -> Report:
+def _run(settings: ProviderSettings, values, by: str | None) -> Report:
     # A validation takes seconds of network calls: hold no database transaction meanwhile.
     db.session.close()
     return run_validation(build_provider(settings), _plan(values, by))

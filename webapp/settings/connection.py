@@ -1,4 +1,4 @@
-"""From a saved configuration or a submitted form to a provider client, and back."""
+"""From a saved configuration or a submitted form to a provider client."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from webapp.providers.base import Provider, ProviderSettings
 
 NAMESPACE_COLUMNS = ("organization", "group_id", "organization_url", "project", "workspace",
                      "project_key")
+STORED_COLUMNS = ("host", "username", "credential_type", "verify_tls", *NAMESPACE_COLUMNS)
 
 
 def provider_settings(kind: str, values: Mapping[str, object], token: str,
@@ -28,13 +29,22 @@ def provider_settings(kind: str, values: Mapping[str, object], token: str,
         **{name: values.get(name) for name in NAMESPACE_COLUMNS})
 
 
-def saved_settings(config: GitOpsConfig) -> ProviderSettings:
-    """ProviderSettings of a saved configuration (decrypts its token and CA bundle)."""
+def saved_settings(config: GitOpsConfig, token: str | None = None,
+                   ca_bundle: str | bool | None = None,
+                   values: Mapping[str, object] | None = None) -> ProviderSettings:
+    """ProviderSettings of a saved configuration, with whatever a form replaces.
+
+    token and ca_bundle replace the saved secrets (ca_bundle False removes it); otherwise
+    the saved ones are decrypted (UndecryptableSecret if no configured key opens them).
+    """
     box = secret_box()
-    values = {name: getattr(config, name) for name in
-              ("host", "username", "credential_type", "verify_tls", *NAMESPACE_COLUMNS)}
-    bundle = box.decrypt(config.ca_bundle_ciphertext) if config.ca_bundle_ciphertext else None
-    return provider_settings(config.kind, values, box.decrypt(config.token_ciphertext), bundle)
+    if token is None:
+        token = box.decrypt(config.token_ciphertext)
+    if ca_bundle is None and config.ca_bundle_ciphertext:
+        ca_bundle = box.decrypt(config.ca_bundle_ciphertext)
+    stored = {name: getattr(config, name) for name in STORED_COLUMNS}
+    return provider_settings(config.kind, {**stored, **(values or {})}, token,
+                             ca_bundle or None)
 
 
 def build_provider(settings: ProviderSettings) -> Provider:

@@ -27,6 +27,8 @@ MAX_CA_BUNDLE = 64 * 1024
 # and not ending with "/", "." or ".lock".
 BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)[^\s~^:?*\[\\]+(?<!\.lock)(?<![/.])")
 REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+# Provider tokens are printable ASCII; anything else cannot even travel in an HTTP header.
+TOKEN = re.compile(r"[\x21-\x7e]{8,1024}")
 
 
 def strip(value):
@@ -134,10 +136,13 @@ class ProviderForm(FlaskForm):
         "Skip TLS certificate verification (labs only)",
         description="Without verification anyone on the network path can read the token.")
 
-    def __init__(self, *args, saved=None, token_problem: str | None = None, **kwargs):
-        # saved: the stored configuration, if any; token_problem: why its token is unusable.
+    def __init__(self, *args, saved=None, problems: dict[str, str] | None = None, **kwargs):
+        # saved: the stored configuration, if any; problems: which of its secrets no
+        # configured key opens (service.secret_problems).
         self.saved = saved
-        self.saved_token_problem = token_problem
+        problems = problems or {}
+        self.saved_token_problem = problems.get("token")
+        self.saved_bundle_problem = problems.get("ca_bundle")
         super().__init__(*args, **kwargs)
 
     def chosen_credential_type(self) -> str | None:
@@ -192,9 +197,15 @@ class ProviderForm(FlaskForm):
             return f"Enter the {label}."
         if self.saved_token_problem:
             return self.saved_token_problem
-        changed = changed_binding_fields(self.kind, self.saved, self.values())
+        values = self.values()
+        changed = changed_binding_fields(self.kind, self.saved, values)
         if self.saved.credential_type != self.chosen_credential_type():
             changed.append("credential_type")
+        # Weaker TLS could hand the token to whoever answers: it must be entered again.
+        if self.saved.verify_tls and not values["verify_tls"]:
+            changed.append("skip_tls_verify")
+        if self.ca_bundle.data:
+            changed.append("ca_bundle")
         if changed:
             labels = ", ".join(self[name].label.text for name in changed)
             return (f"You changed the {labels}: enter the token again, so that it is only "
@@ -209,6 +220,15 @@ class ProviderForm(FlaskForm):
                 raise ValidationError(reason)
         elif any(character.isspace() for character in field.data):
             raise ValidationError("A token has no spaces or line breaks: paste it again.")
+        elif not TOKEN.fullmatch(field.data):
+            raise ValidationError("A token is 8 to 1024 plain ASCII characters; this one has "
+                                  "others (a curly quote from copying?): paste it again.")
+
+    def validate_ca_bundle(self, field: Field) -> None:
+        """A saved bundle no key opens must be pasted again or removed."""
+        if self.saved_bundle_problem and not field.data and not self.remove_ca_bundle.data:
+            raise ValidationError(self.saved_bundle_problem[0].upper()
+                                  + self.saved_bundle_problem[1:] + ".")
 
     def submitted_version(self) -> int | None:
         """The version of the configuration the user was editing, if they were editing one."""

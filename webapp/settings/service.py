@@ -1,7 +1,7 @@
 """Reading and saving provider configurations; activation is one transaction."""
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.crypto import UNDECRYPTABLE_MESSAGE, secret_box
@@ -10,9 +10,20 @@ from webapp.models import GitOpsConfig, utcnow
 from webapp.providers import KINDS, ProviderKind
 from webapp.validation import Report
 
+BUNDLE_UNDECRYPTABLE = ("the saved CA bundle cannot be decrypted with the configured keys; "
+                        "paste it again or remove it")
+
 
 class ConfigConflict(Exception):
     """Someone else saved this configuration, or activated another, while the user edited."""
+
+
+class StorageBusy(Exception):
+    """The database could not take the write (locked or unreachable); nothing was stored."""
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy: nothing was saved. Your entries are kept "
+                         "below; save again in a moment.")
 
 
 def configs_by_kind() -> dict[str, GitOpsConfig]:
@@ -25,11 +36,16 @@ def active_config() -> GitOpsConfig | None:
     return db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.active.is_(True)))
 
 
-def token_problem(config: GitOpsConfig | None) -> str | None:
-    """Why the saved token of config cannot be used, or None when it can."""
-    if config is None or secret_box().can_decrypt(config.token_ciphertext):
-        return None
-    return UNDECRYPTABLE_MESSAGE
+def secret_problems(config: GitOpsConfig | None) -> dict[str, str]:
+    """Which saved secrets of config no configured key opens, with what to do about each."""
+    if config is None:
+        return {}
+    box, problems = secret_box(), {}
+    if not box.can_decrypt(config.token_ciphertext):
+        problems["token"] = UNDECRYPTABLE_MESSAGE
+    if config.ca_bundle_ciphertext and not box.can_decrypt(config.ca_bundle_ciphertext):
+        problems["ca_bundle"] = BUNDLE_UNDECRYPTABLE
+    return problems
 
 
 def changed_binding_fields(kind: ProviderKind, saved: GitOpsConfig | None,
@@ -69,7 +85,7 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
                                  "review the values below and save again.")
         if token is None and (config.token_ciphertext is None
                               or changed_binding_fields(KINDS[kind], config, values)):
-            raise ValueError("a token is required for a new host or namespace")
+            raise ConfigConflict("Enter the token again: the host or namespace changed.")
         for name, value in values.items():
             setattr(config, name, value)
         if token is not None:
@@ -88,17 +104,35 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
         db.session.rollback()
         raise ConfigConflict("Another configuration was saved at the same moment: "
                              "save again.") from None
+    except OperationalError:
+        db.session.rollback()
+        raise StorageBusy() from None
     return config
 
 
-def record_validation(kind: str, report: Report) -> GitOpsConfig | None:
-    """Store a re-validation's report on kind's saved configuration."""
-    config = db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.kind == kind))
-    if config is None:
-        return None
-    _apply_report(config, report)
-    db.session.commit()
-    return config
+def current_version(kind: str) -> int | None:
+    """The stored version of kind's configuration (None if there is none)."""
+    return db.session.scalar(select(GitOpsConfig.version).where(GitOpsConfig.kind == kind))
+
+
+def record_validation(kind: str, version: int, report: Report) -> bool:
+    """Store a re-validation's report, only if the configuration is still the one validated.
+
+    A plain UPDATE: recording a result is not an edit, so the version stays as it is and
+    nobody editing the form gets a false "someone else saved" conflict.
+    """
+    try:
+        result = db.session.execute(
+            update(GitOpsConfig)
+            .where(GitOpsConfig.kind == kind, GitOpsConfig.version == version)
+            .values(validation_outcome=report.outcome, validated_at=utcnow(),
+                    last_validation=report.to_json())
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        raise StorageBusy() from None
+    return result.rowcount == 1
 
 
 def _apply_report(config: GitOpsConfig, report: Report | None) -> None:

@@ -9,10 +9,12 @@ from webapp.settings.checks import validate_form, validate_saved
 from webapp.settings.forms import FORMS, ProviderForm
 from webapp.settings.service import (
     ConfigConflict,
+    StorageBusy,
     configs_by_kind,
+    current_version,
     record_validation,
     save_and_activate,
-    token_problem,
+    secret_problems,
 )
 from webapp.validation.report import FAILED
 
@@ -33,7 +35,7 @@ def _kind_or_404(kind_id: str):
 def _saved_form(kind, saved) -> ProviderForm:
     """The form of a saved configuration, as stored (never with its token)."""
     return FORMS[kind.id](formdata=None, obj=saved, saved=saved,
-                          token_problem=token_problem(saved), version=saved.version,
+                          problems=secret_problems(saved), version=saved.version,
                           skip_tls_verify=not saved.verify_tls)
 
 
@@ -42,7 +44,7 @@ def _submitted_form(kind_id: str) -> tuple[ProviderForm, dict]:
     kind = _kind_or_404(kind_id)
     configs = configs_by_kind()
     saved = configs.get(kind.id)
-    return FORMS[kind.id](saved=saved, token_problem=token_problem(saved)), configs
+    return FORMS[kind.id](saved=saved, problems=secret_problems(saved)), configs
 
 
 @bp.get("/gitops", defaults={"kind_id": None})
@@ -77,7 +79,13 @@ def save_config(kind_id: str):
         save_and_activate(form.kind.id, form.values(), form.token.data or None,
                           form.submitted_version(), form.ca_bundle_change(), report)
     except ConfigConflict as conflict:
-        return _render_panel(form, configs_by_kind(), status=409, conflict=str(conflict))
+        # The next Save answers the current version: the user has now seen the conflict.
+        form.version.data = current_version(form.kind.id)
+        return _render_panel(form, configs_by_kind(), status=409, conflict=str(conflict),
+                             report=report)
+    except StorageBusy as busy:
+        return _render_panel(form, configs_by_kind(), status=503, conflict=str(busy),
+                             report=report)
     if is_htmx():
         configs = configs_by_kind()
         return _render_panel(_saved_form(form.kind, configs[form.kind.id]), configs,
@@ -111,11 +119,22 @@ def revalidate_config(kind_id: str):
     saved = configs_by_kind().get(kind.id)
     if saved is None:
         abort(404)
-    if token_problem(saved):
-        return _render_panel(_saved_form(kind, saved), configs_by_kind(), status=422)
+    problems = secret_problems(saved)
+    if problems:
+        return _render_panel(_saved_form(kind, saved), configs_by_kind(), status=422,
+                             conflict="Cannot re-validate: " + "; ".join(problems.values())
+                             + ".")
+    version = saved.version
     report = validate_saved(saved)
-    record_validation(kind.id, report)
-    if is_htmx():
+    try:
+        recorded = record_validation(kind.id, version, report)
+    except StorageBusy as busy:
+        recorded, note = False, str(busy)
+    else:
+        note = None if recorded else ("The configuration was changed while it was being "
+                                      "validated: this result was not recorded.")
+    if is_htmx() or not recorded:
         configs = configs_by_kind()
-        return _render_panel(_saved_form(kind, configs[kind.id]), configs, report=report)
+        return _render_panel(_saved_form(kind, configs[kind.id]), configs, report=report,
+                             status=200 if recorded else 409, conflict=note)
     return redirect(url_for("settings.gitops", kind_id=kind.id), code=303)

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 
 from webapp.providers.base import (
     Identity,
+    NotFound,
     Provider,
     ProviderError,
     ProviderUnavailable,
     Repository,
+    UnexpectedResponse,
     missing_scopes,
 )
 from webapp.validation.hints import hint_for
@@ -108,19 +110,22 @@ def run_validation(provider: Provider, plan: ValidationPlan) -> Report:
     provider.http.deadline = time.monotonic() + plan.deadline_seconds
     calls_before = len(provider.http.calls)
     repo: Repository | None = None
+    unclear: list[str] = []  # a repository the provider may have created without saying so
     try:
         identity = _connect_and_authenticate(run)
         run.stage("scopes", lambda: _scopes(provider, identity))
         run.stage("namespace", lambda: _namespace(provider))
-        repo = _open_repository(run)
+        repo = _open_repository(run, unclear)
         written = _commit(run, repo)
         run.stage("read_back", lambda: _read_back(provider, repo, plan.branch, written))
     except _Failed:
         pass
     finally:
+        provider.http.deadline = max(provider.http.deadline or 0,
+                                     time.monotonic() + CLEANUP_GRACE_SECONDS)
+        if repo is None and unclear:
+            repo = _look_up(run, unclear[0])
         if repo is not None:
-            provider.http.deadline = max(provider.http.deadline or 0,
-                                         time.monotonic() + CLEANUP_GRACE_SECONDS)
             _clean_up(run, repo)
         run.skip_rest()
         run.report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -185,7 +190,7 @@ def _namespace(provider: Provider) -> tuple[str, str]:
     return PASSED, f"Found {namespace.name}.{detail}"
 
 
-def _open_repository(run: _Run) -> Repository:
+def _open_repository(run: _Run, unclear: list[str]) -> Repository:
     plan, provider = run.plan, run.provider
     holder: list[Repository] = []
 
@@ -193,7 +198,12 @@ def _open_repository(run: _Run) -> Repository:
         if plan.precreated_repository:
             holder.append(provider.get_repository(plan.precreated_repository))
             return PASSED, f"Opened {holder[0].web_url}."
-        repo = provider.ensure_repository(plan.test_repository)
+        try:
+            repo = provider.ensure_repository(plan.test_repository)
+        except (ProviderUnavailable, UnexpectedResponse):
+            # No clear answer: the provider may have created it all the same.
+            unclear.append(plan.test_repository)
+            raise
         if not repo.created:  # never touch a repository this run did not create
             raise ProviderError(f"A repository named {repo.name} already exists; "
                                 "validation will not use or delete it.")
@@ -234,6 +244,19 @@ def _read_back(provider: Provider, repo: Repository, branch: str,
     if content != expected:
         return FAILED, f"{path} came back different from what was committed."
     return PASSED, f"Read {path} back unchanged."
+
+
+def _look_up(run: _Run, name: str) -> Repository | None:
+    """The repository an unclear create may have made; a warning when we cannot tell."""
+    try:
+        return run.provider.get_repository(name)
+    except NotFound:
+        return None
+    except ProviderError as error:
+        run.report.leftover = f"the repository {name}, if it exists"
+        run.record("delete_repository", WARNING,
+                   f"{error.message} Check whether {name} exists and delete it by hand.")
+        return None
 
 
 def _clean_up(run: _Run, repo: Repository) -> None:
