@@ -258,3 +258,21 @@ def test_precreated_repositories_need_the_url_entered_for_the_application(
     assert response.status_code == 200, response.get_data(as_text=True)
     assert "envs/dev/values.yaml" in harness.git(simulator, "payments-state").tip("main").files
     assert harness.git(simulator, "payments") is None
+
+
+def test_a_deploy_with_a_token_no_key_opens_is_refused_and_records_nothing(
+        make_app, harness, simulator):
+    from cryptography.fernet import Fernet
+    first = make_app(ALLOW_HTTP_HOSTS=True)
+    client = first.test_client()
+    configure(client, harness, simulator)
+    create_app(client)
+    rekeyed = make_app(ALLOW_HTTP_HOSTS=True, TOKEN_KEYS=Fernet.generate_key().decode())
+    simulator.clear_log()
+
+    response = deploy(rekeyed.test_client())
+
+    assert response.status_code == 422
+    assert "cannot be decrypted with the configured keys" in response.get_data(as_text=True)
+    assert history(rekeyed) == []
+    assert simulator.calls() == []

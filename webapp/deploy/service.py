@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select, update
 
+from webapp.crypto import UndecryptableSecret
 from webapp.deploy.chart import ArgoSettings, ChartSource
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
+from webapp.providers import KINDS
 from webapp.providers.base import Author, Conflict, ProviderError, Repository
 from webapp.settings.connection import build_provider, saved_settings
 
@@ -84,10 +86,15 @@ def deploy(application: Application, environment: Environment, source: str,
             f"{application.name} has no repository URL. Repositories are created by an "
             "administrator for this provider: enter the URL of the repository made for "
             f"{application.name} first.")
+    try:
+        settings = saved_settings(config)
+    except UndecryptableSecret:
+        raise DeployRefused(f"The saved token of {KINDS[config.kind].label} cannot be "
+                            "decrypted with the configured keys: enter it again on the "
+                            "settings page. Nothing was sent.") from None
     with _lock_for(application.id):
         deployment = _start(application, environment, source, config, values_text, actor,
                             chart)
-        settings = saved_settings(config)
         plan = _Plan(application.id, application.name, application.repository_name,
                      application.repository_url, config.id, config.kind, config.branch,
                      config.repository_prefix, config.repositories_precreated)
