@@ -22,6 +22,7 @@ from webapp.extensions import db
 def _app(folder: Path):
     app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench",
                       "DATABASE_URL": f"sqlite:///{folder}/gitops.db", "ALLOW_HTTP_HOSTS": True,
+                      "ALLOW_PRIVATE_HOSTS": True,
                       "TOKEN_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING"})
     with app.app_context():
         flask_migrate.upgrade()

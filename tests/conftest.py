@@ -9,9 +9,12 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from webapp import create_app
 from webapp.extensions import db
+from webapp.models import User
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -52,15 +55,40 @@ def app_config(tmp_path: Path, **overrides) -> dict:
     return config
 
 
+ADMIN = "admin"
+VIEWER = "viewer"
+PASSWORD = "correct horse battery staple"
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory) -> Path:
-    """A database file with every migration applied, made once per test session."""
+    """A database file with every migration applied and two accounts, made once a session.
+
+    The accounts are made here, once, because hashing a password (scrypt) is slow on
+    purpose: an admin and a viewer, both with PASSWORD.
+    """
     folder = tmp_path_factory.mktemp("template")
     app = create_app(app_config(folder))
     with app.app_context():
         flask_migrate.upgrade()
+        password_hash = generate_password_hash(PASSWORD, method="scrypt")
+        db.session.add_all([User(username=ADMIN, role="admin", password_hash=password_hash),
+                            User(username=VIEWER, role="viewer",
+                                 password_hash=password_hash)])
+        db.session.commit()
         db.engine.dispose()
     return folder / "gitops.db"
+
+
+def signed_in(app, username: str = ADMIN):
+    """A test client of app signed in as username (one of the template's accounts)."""
+    client = app.test_client()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        user_id, epoch = user.id, user.session_epoch
+    with client.session_transaction() as session:
+        session["user_id"], session["epoch"] = user_id, epoch
+    return client
 
 
 @pytest.fixture
@@ -88,8 +116,8 @@ def app(make_app):
 
 @pytest.fixture
 def client(app):
-    """A test client of app."""
-    return app.test_client()
+    """A test client of app, signed in as an admin."""
+    return signed_in(app)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in
 from tests.provider_inputs import VALID, form_data
 from webapp.deploy.chart import DEFAULT_VALUES
 from webapp.extensions import db
@@ -21,7 +21,7 @@ VALUES_V2 = DEFAULT_VALUES.replace('tag: "1.27"', 'tag: "1.28"').replace("replic
 
 @pytest.fixture
 def app(make_app):
-    return make_app(ALLOW_HTTP_HOSTS=True, PROVIDER_READ_TIMEOUT=5.0)
+    return make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True, PROVIDER_READ_TIMEOUT=5.0)
 
 
 def post(client, url, data, **headers):
@@ -167,7 +167,7 @@ def test_a_bad_chart_form_is_refused_before_anything_is_sent(ready, harness, sim
 
 
 def test_two_concurrent_deploys_both_land_in_order(app, ready, harness, simulator):
-    clients = [app.test_client(), app.test_client()]
+    clients = [signed_in(app), signed_in(app)]
     results = []
 
     def run(client, values):
@@ -263,14 +263,15 @@ def test_precreated_repositories_need_the_url_entered_for_the_application(
 def test_a_deploy_with_a_token_no_key_opens_is_refused_and_records_nothing(
         make_app, harness, simulator):
     from cryptography.fernet import Fernet
-    first = make_app(ALLOW_HTTP_HOSTS=True)
-    client = first.test_client()
+    first = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
+    client = signed_in(first)
     configure(client, harness, simulator)
     create_app(client)
-    rekeyed = make_app(ALLOW_HTTP_HOSTS=True, TOKEN_KEYS=Fernet.generate_key().decode())
+    rekeyed = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True,
+                       TOKEN_KEYS=Fernet.generate_key().decode())
     simulator.clear_log()
 
-    response = deploy(rekeyed.test_client())
+    response = deploy(signed_in(rekeyed))
 
     assert response.status_code == 422
     assert "cannot be decrypted with the configured keys" in response.get_data(as_text=True)

@@ -50,7 +50,8 @@ def echo(request: Request) -> Response:
 
 def seam(base_url: str, **settings) -> HttpSeam:
     values = {"kind": "github", "host": base_url, "username": "u", "token": TOKEN,
-              "connect_timeout": 2, "read_timeout": 5, **settings}
+              "connect_timeout": 2, "read_timeout": 5, "allow_private_hosts": True,
+              **settings}
     return HttpSeam(ProviderSettings(**values), base_url, label="Test",
                     auth_headers={"Authorization": f"Bearer {TOKEN}"},
                     default_params={"api-version": "7.1"},
@@ -267,3 +268,22 @@ def test_no_module_under_webapp_providers_imports_flask():
             offenders += [f"{path.name}: {name}" for name in names
                           if name.split(".")[0] in ("flask", "flask_wtf", "flask_sqlalchemy")]
     assert offenders == []
+
+
+def test_a_host_on_a_private_address_is_refused_at_connect_time(http_server):
+    with pytest.raises(ProviderUnavailable) as caught:
+        seam(http_server.url, allow_private_hosts=False).request("GET", "/x", what="read")
+
+    assert "resolves to a private address" in str(caught.value)
+    assert "GITOPS_ALLOW_PRIVATE_HOSTS" in str(caught.value)
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch):
+    from webapp.providers import hosts
+    answers = iter([[(2, 1, 6, "", ("93.184.215.14", 443))],
+                    [(2, 1, 6, "", ("127.0.0.1", 443))]])
+    monkeypatch.setattr(hosts.socket, "getaddrinfo", lambda *a, **k: next(answers))
+
+    assert hosts.public_address("rebinding.example", 443) == "93.184.215.14"
+    with pytest.raises(hosts.PrivateAddress):
+        hosts.public_address("rebinding.example", 443)

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in
 from tests.provider_inputs import VALID, form_for
 from webapp.extensions import db
 from webapp.models import GitOpsConfig
@@ -131,8 +131,8 @@ def test_azure_project_names_may_contain_spaces(app, client):
 
 
 def test_plain_http_hosts_are_accepted_only_when_the_setting_allows_them(make_app):
-    app = make_app(ALLOW_HTTP_HOSTS=True)
-    client = app.test_client()
+    app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
+    client = signed_in(app)
 
     response = post(client, "gitlab", form_for("gitlab", host="http://127.0.0.1:8080/"))
 

@@ -8,7 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in
 from tests.fakes import github as fake
 from tests.fakes.fixtures import serve
 from tests.provider_inputs import TOKENS, VALID, form_data, form_for
@@ -39,12 +39,13 @@ def sim():
 @pytest.fixture
 def lost_keys(make_app, tmp_path):
     """A GitHub configuration with a CA bundle, then an app whose key no longer opens them."""
-    first = make_app(ALLOW_HTTP_HOSTS=True)
+    first = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
     pem = make_pki(tmp_path / "pki").ca_pem
-    client = first.test_client()
+    client = signed_in(first)
     post(client, "/settings/gitops/github", form_for("github", ca_bundle=pem))
-    app = make_app(ALLOW_HTTP_HOSTS=True, TOKEN_KEYS=Fernet.generate_key().decode())
-    return app, app.test_client()
+    app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True,
+                       TOKEN_KEYS=Fernet.generate_key().decode())
+    return app, signed_in(app)
 
 
 def test_a_bundle_no_key_opens_is_named_and_must_be_pasted_again_or_removed(lost_keys):
@@ -113,7 +114,7 @@ def test_after_a_conflict_saving_again_succeeds(app, client):
 
 def test_a_busy_database_keeps_the_entries_and_says_so(make_app, db_path):
     app = make_app(SQLITE_BUSY_TIMEOUT_MS=50)
-    client = app.test_client()
+    client = signed_in(app)
     client.get("/settings/gitops")
     blocker = sqlite3.connect(db_path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
@@ -132,8 +133,8 @@ def test_a_busy_database_keeps_the_entries_and_says_so(make_app, db_path):
 
 
 def test_a_revalidation_of_values_changed_meanwhile_is_not_recorded(make_app, sim):
-    app = make_app(ALLOW_HTTP_HOSTS=True)
-    client = app.test_client()
+    app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
+    client = signed_in(app)
     post(client, "/settings/gitops/github", form_data(HARNESS, sim, save_without_validating="y"))
 
     def someone_saves_meanwhile():
@@ -152,8 +153,8 @@ def test_a_revalidation_of_values_changed_meanwhile_is_not_recorded(make_app, si
 
 
 def test_recording_a_revalidation_does_not_count_as_an_edit(make_app, sim):
-    app = make_app(ALLOW_HTTP_HOSTS=True)
-    client = app.test_client()
+    app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
+    client = signed_in(app)
     post(client, "/settings/gitops/github", form_data(HARNESS, sim, save_without_validating="y"))
     version = stored(app, "github").version
 

@@ -5,7 +5,7 @@ import re
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, signed_in
 from tests.provider_inputs import TOKENS, VALID, form_for
 from webapp.crypto import UNDECRYPTABLE_MESSAGE, SecretBox
 from webapp.extensions import db
@@ -129,11 +129,11 @@ def test_the_saved_page_masks_the_token(client):
 
 def test_an_undecryptable_token_gives_the_clear_message_and_never_a_crash(make_app):
     app = make_app()
-    client = app.test_client()
+    client = signed_in(app)
     save(client, "gitlab", VALID["gitlab"])
     version = rows(app)["gitlab"].version
     rekeyed = make_app(TOKEN_KEYS=Fernet.generate_key().decode())  # the old key is lost
-    other = rekeyed.test_client()
+    other = signed_in(rekeyed)
 
     page = other.get("/settings/gitops/gitlab")
     assert page.status_code == 200

@@ -13,7 +13,7 @@ from webapp.models import GitOpsConfig
 
 @pytest.fixture
 def app(make_app):
-    return make_app(ALLOW_HTTP_HOSTS=True, PROVIDER_READ_TIMEOUT=5.0)
+    return make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True, PROVIDER_READ_TIMEOUT=5.0)
 
 
 def post(client, url, data, **headers):

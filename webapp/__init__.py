@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from webapp import crypto, errors
+from webapp import crypto, errors, keys, log_redaction, security
+from webapp.auth import cli as users_cli
+from webapp.auth import guard, proxy
 from webapp.configure import configure, instance_path
 from webapp.extensions import csrf, init_database
 from webapp.instance_keys import ensure_secret_key, ensure_token_keys
@@ -19,6 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                 instance_path=instance_path(test_config, os.environ))
     configure(app, test_config)
     _configure_logging(app)
+    log_redaction.install()
     os.makedirs(app.instance_path, exist_ok=True)
     ensure_secret_key(app.config, app.instance_path)
     ensure_token_keys(app.config, app.instance_path)
@@ -26,16 +29,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     crypto.init_app(app)
     import webapp.models  # noqa: F401  (registers the tables with SQLAlchemy and Alembic)
     init_database(app)
+    security.init_app(app)
+    proxy.init_app(app)
+    guard.init_app(app)  # before CSRF: strangers are sent to sign in, not told of tokens
     csrf.init_app(app)
     errors.init_app(app)
+    users_cli.init_app(app)
+    keys.init_app(app)
 
     from webapp.providers import KINDS
     app.jinja_env.globals["KINDS"] = KINDS
 
-    from webapp import deploy, health, settings
+    from webapp import audit, auth, deploy, health, settings
     app.register_blueprint(settings.bp)
     app.register_blueprint(deploy.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(audit.bp)
 
     @app.get("/")
     def index():

@@ -24,6 +24,10 @@ class Defaults:
     # Empty means "generate once into instance/token_keys".
     TOKEN_KEYS = ""
 
+    # Accept provider hosts that resolve to loopback, link-local or private addresses (a
+    # self-managed GitLab on the office network, say). Off: such hosts are refused, so the
+    # settings page cannot be used to reach the server's own network.
+    ALLOW_PRIVATE_HOSTS = False
     # Accept plain http:// provider hosts (labs and tests only: tokens would cross the
     # network in clear text).
     ALLOW_HTTP_HOSTS = False
@@ -43,3 +47,22 @@ class Defaults:
 
     # Lifetime of a CSRF token in seconds; 0 means "as long as the session".
     CSRF_TIME_LIMIT = 0
+
+    # Sign-in: how long a session lasts (seconds), and how many failed sign-ins per
+    # account or per client address are allowed before each further attempt waits.
+    SESSION_LIFETIME = 8 * 3600
+    SIGN_IN_FAILURE_LIMIT = 5
+    SIGN_IN_DELAY_SECONDS = 30  # doubles with every further failure, up to 15 minutes
+
+    # Behind a reverse proxy: how many proxies' X-Forwarded-* headers to trust (0: none).
+    PROXY_HOPS = 0
+    # Sign-in by a trusted reverse proxy: the header naming the user, the proxies'
+    # addresses or CIDRs (comma-separated), and the users that are admins.
+    TRUSTED_PROXY_HEADER = ""
+    TRUSTED_PROXIES = ""
+    ADMIN_USERS = ""
+
+    # Who may frame the pages (Content-Security-Policy frame-ancestors), and how long
+    # browsers keep to https once they saw it (Strict-Transport-Security, https only).
+    FRAME_ANCESTORS = "'self'"
+    HSTS_SECONDS = 31536000

@@ -3,6 +3,7 @@
 import logging
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -110,6 +111,7 @@ def _derive(app: Flask) -> None:
     config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
     config["WTF_CSRF_TIME_LIMIT"] = config["CSRF_TIME_LIMIT"] or None
     config["SESSION_COOKIE_HTTPONLY"] = True
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=config["SESSION_LIFETIME"])
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # A GET must never rewrite the session cookie (see README, "Performance").
     config["SESSION_REFRESH_EACH_REQUEST"] = False

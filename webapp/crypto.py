@@ -4,9 +4,12 @@ The first key encrypts; every key decrypts, so a new key can be put in front and
 the old ones kept until every secret has been re-encrypted (see README, "Keys").
 """
 
+import os
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 
+from webapp import log_redaction
 from webapp.configure import ConfigError
 
 UNDECRYPTABLE_MESSAGE = ("the saved token cannot be decrypted with the configured keys; "
@@ -39,14 +42,17 @@ class SecretBox:
 
     def encrypt(self, plaintext: str) -> str:
         """Ciphertext of plaintext under the first key."""
+        log_redaction.remember(plaintext)
         return self._multi.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, ciphertext: str) -> str:
         """Plaintext of ciphertext, or UndecryptableSecret when no key opens it."""
         try:
-            return self._multi.decrypt(ciphertext.encode()).decode()
+            plaintext = self._multi.decrypt(ciphertext.encode()).decode()
         except (InvalidToken, ValueError, TypeError):
             raise UndecryptableSecret() from None
+        log_redaction.remember(plaintext)
+        return plaintext
 
     def can_decrypt(self, ciphertext: str) -> bool:
         """Whether some configured key opens ciphertext."""
@@ -72,8 +78,29 @@ def parse_keys(setting: str) -> list[str]:
 def init_app(app: Flask) -> None:
     """Build the app's SecretBox once from TOKEN_KEYS."""
     app.extensions["secret_box"] = SecretBox(parse_keys(app.config["TOKEN_KEYS"]))
+    app.extensions["secret_box_loaded"] = _mtime(app.config.get("TOKEN_KEYS_FILE"))
 
 
 def secret_box() -> SecretBox:
-    """The current app's SecretBox."""
-    return current_app.extensions["secret_box"]
+    """The current app's SecretBox, rebuilt when `keys rotate` rewrote the key file.
+
+    Running workers thus pick up a new key without a restart; a stat per call is all the
+    check costs.
+    """
+    app = current_app
+    path = app.config.get("TOKEN_KEYS_FILE")
+    if path:
+        modified = _mtime(path)
+        if modified != app.extensions["secret_box_loaded"]:
+            from webapp.instance_keys import read_keys
+            with open(path) as handle:
+                app.extensions["secret_box"] = SecretBox(read_keys(handle.read()))
+            app.extensions["secret_box_loaded"] = modified
+    return app.extensions["secret_box"]
+
+
+def _mtime(path: str | None) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns if path else None
+    except OSError:
+        return None

@@ -58,9 +58,28 @@ def ensure_secret_key(config: dict, instance_path: str) -> None:
 
 
 def ensure_token_keys(config: dict, instance_path: str) -> None:
-    """Fill TOKEN_KEYS from instance/token_keys (one key a line) unless a setting gave them."""
+    """Fill TOKEN_KEYS from instance/token_keys (one key a line) unless a setting gave them.
+
+    TOKEN_KEYS_FILE then names the file, so that `keys rotate` knows where keys live.
+    """
+    config["TOKEN_KEYS_FILE"] = None
     if not config.get("TOKEN_KEYS"):
         path = Path(instance_path, TOKEN_KEYS_FILE)
         content = load_or_create(path, new_token_key, "token encryption key")
-        config["TOKEN_KEYS"] = ",".join(line.strip() for line in content.splitlines()
-                                        if line.strip())
+        config["TOKEN_KEYS"] = ",".join(read_keys(content))
+        config["TOKEN_KEYS_FILE"] = str(path)
+
+
+def read_keys(content: str) -> list[str]:
+    """The keys of a token_keys file, first (encrypting) key first."""
+    return [line.strip() for line in content.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def write_keys(path: Path, keys: list[str]) -> None:
+    """Replace the key file atomically, still mode 0600."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write("\n".join(keys) + "\n")
+    os.replace(temporary, path)

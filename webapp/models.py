@@ -155,3 +155,50 @@ class Deployment(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class User(db.Model):
+    """Someone who signs in: a local account, or a user a trusted reverse proxy named."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None: proxy users
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    source: Mapped[str] = mapped_column(String(16), default="local")  # local or proxy
+    # Bumped when the password changes: every session signed in before ends.
+    session_epoch: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("role IN ('admin', 'viewer')", name="known_role"),)
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user may change settings and deploy."""
+        return self.role == "admin"
+
+
+class SignInFailure(db.Model):
+    """Failed sign-ins counted per account and per client address, for throttling."""
+
+    __tablename__ = "sign_in_failure"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "user:x" / "addr:1.2.3.4"
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Who did what, when: append-only (the database refuses updates and deletes)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(150))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(200))
+    # Names of what changed and outcomes, never values (a token change is "token changed").
+    details: Mapped[dict | None] = mapped_column(JSON)
+    address: Mapped[str | None] = mapped_column(String(64))

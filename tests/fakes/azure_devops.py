@@ -440,7 +440,8 @@ class AzureDevOpsSimulator(Simulator):
 
 
 def _settings(sim: AzureDevOpsSimulator, **overrides) -> ProviderSettings:
-    values = {"kind": "azure_devops", "host": None,
+    values = {"allow_private_hosts": True,  # simulators listen on 127.0.0.1
+              "kind": "azure_devops", "host": None,
               "organization_url": f"{sim.url}/{ORGANIZATION}", "project": PROJECT,
               "username": "jane@example.com", "token": GOOD_TOKEN, **overrides}
     return ProviderSettings(**values)

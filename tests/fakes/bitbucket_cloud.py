@@ -370,7 +370,8 @@ class BitbucketCloudSimulator(Simulator):
 
 
 def _settings(sim: BitbucketCloudSimulator, **overrides) -> ProviderSettings:
-    values = {"kind": "bitbucket_cloud", "host": sim.url, "workspace": "acme",
+    values = {"allow_private_hosts": True,  # simulators listen on 127.0.0.1
+              "kind": "bitbucket_cloud", "host": sim.url, "workspace": "acme",
               "project_key": None, "username": EMAIL, "token": GOOD_TOKEN, **overrides}
     return ProviderSettings(**values)
 

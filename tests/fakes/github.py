@@ -364,7 +364,8 @@ def _ancestry(git: GitRepo, sha: str):
 
 
 def _settings(sim: GitHubSimulator, **overrides) -> ProviderSettings:
-    values = {"kind": "github", "host": sim.url, "organization": "acme",
+    values = {"allow_private_hosts": True,  # simulators listen on 127.0.0.1
+              "kind": "github", "host": sim.url, "organization": "acme",
               "username": "octocat", "token": GOOD_TOKEN, **overrides}
     return ProviderSettings(**values)
 

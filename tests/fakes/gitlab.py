@@ -365,7 +365,8 @@ def _last_commit(git: GitRepo, sha: str, path: str) -> str | None:
 
 
 def _settings(sim: GitLabSimulator, **overrides) -> ProviderSettings:
-    values = {"kind": "gitlab", "host": sim.url, "group_id": "platform/apps",
+    values = {"allow_private_hosts": True,  # simulators listen on 127.0.0.1
+              "kind": "gitlab", "host": sim.url, "group_id": "platform/apps",
               "username": "jane.doe", "token": GOOD_TOKEN, **overrides}
     return ProviderSettings(**values)
 

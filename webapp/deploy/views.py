@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import g, make_response, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
+from webapp.audit import record
 from webapp.deploy import bp, pages
 from webapp.deploy.chart import (
     DEFAULT_DATA,
@@ -25,7 +26,7 @@ from webapp.deploy.values import parse_values
 from webapp.extensions import db
 from webapp.htmx import is_htmx
 from webapp.models import Application, Environment
-from webapp.providers.base import ProviderError
+from webapp.providers.base import Author, ProviderError
 from webapp.settings.service import active_config
 
 PAGES = {"template": "deploy/deployment_template.html", "chart": "deploy/charts.html"}
@@ -120,16 +121,28 @@ def _deploy(source: str):
         def make_files(repo_url, branch):
             return chart_files(app.name, env.name, chart, values, repo_url, branch, argo)
         manifest = f"{app.name}-{env.name}/application.yaml"
+    target = f"{app.name}/{env.name}"
     try:
         result = deploy(app, env, source, make_files, manifest, form.values.data or "",
-                        chart=None if source == "template" else chart)
+                        chart=None if source == "template" else chart,
+                        actor=g.user.username, author=author_of(g.user.username))
     except GateClosed:
         return _page(source, status=409)
     except DeployRefused as refused:
         return _page(source, form, status=422, refused=str(refused))
     except ProviderError as error:
+        record("deploy", target, {"source": source, "outcome": "failed"})
         return _page(source, form, status=502, failure=str(error))
+    record("deploy", target, {"source": source, "revision": result.deployment.revision,
+                              "outcome": result.deployment.outcome,
+                              "provider": result.deployment.provider})
     return _page(source, form, result=result)
+
+
+def author_of(username: str) -> Author:
+    """The commit author for a signed-in user (their address if the username is one)."""
+    email = username if "@" in username else f"{username}@users.noreply.gitops-console"
+    return Author(username, email)
 
 
 @bp.post("/applications")
@@ -148,6 +161,8 @@ def create_application():
         db.session.rollback()
         form.name.errors = [f"An application named {form.name.data} already exists."]
         return _page("template", status=422, application_form=form)
+    record("application_created", application.name,
+           {"environments": form.environment_names()})
     first = application.environments[0].name if application.environments else ""
     return redirect(url_for("deploy.deployment_template", target=f"{application.name}/{first}"),
                     code=303)
@@ -169,5 +184,6 @@ def create_environment(name: str):
         db.session.rollback()
         form.name.errors = [f"{name} already has an environment {form.name.data}."]
         return _page("template", status=422, environment_form=form, environment_for=name)
+    record("environment_created", f"{name}/{form.name.data}")
     return redirect(url_for("deploy.deployment_template",
                             target=f"{name}/{form.name.data}"), code=303)

@@ -32,6 +32,8 @@ class ProviderSettings:
     credential_type: str | None = None   # Bitbucket Cloud: "api_token" or "app_password"
     ca_bundle: str | None = field(default=None, repr=False)  # PEM text of extra CAs
     verify_tls: bool = True
+    # Off: refuse hosts that resolve to loopback, link-local or private addresses.
+    allow_private_hosts: bool = False
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_retries: int = 2

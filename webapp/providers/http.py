@@ -28,6 +28,7 @@ from webapp.providers.base import (
     ProviderUnavailable,
     UnexpectedResponse,
 )
+from webapp.providers.hosts import PRIVATE_HOST_HINT, PublicHostsAdapter
 from webapp.providers.redact import Redactor
 from webapp.providers.tls import verify_setting
 
@@ -64,6 +65,9 @@ class HttpSeam:
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request sent
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(default_headers or {})})
+        if not settings.allow_private_hosts:
+            for scheme in ("http://", "https://"):
+                self.session.mount(scheme, PublicHostsAdapter())
         # Passed on every request: a session-level verify loses to REQUESTS_CA_BUNDLE.
         self._verify = verify_setting(settings)
         if self._verify is False:
@@ -181,6 +185,11 @@ class HttpSeam:
                 f"{self.label} did not answer '{what}' within {read:.0f} s.", timed_out=True,
                 hint="The provider may be overloaded or unreachable; try again later.") from None
         except requests.exceptions.ConnectionError as error:
+            if "resolves to the private address" in str(error):
+                raise _unavailable(
+                    f"{urlsplit(url).hostname} resolves to a private address, which this "
+                    "installation does not connect to.", hint=PRIVATE_HOST_HINT,
+                    detail=self.redact(str(error))) from None
             raise _unavailable(
                 f"Could not connect to {_origin(url)} to {what}.",
                 hint="Check the host name and port, and that this server can reach it "

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from flask import current_app
 
+from webapp import log_redaction
 from webapp.crypto import secret_box
 from webapp.models import GitOpsConfig
 from webapp.providers import REGISTRY
@@ -20,12 +21,14 @@ def provider_settings(kind: str, values: Mapping[str, object], token: str,
                       ca_bundle: str | None) -> ProviderSettings:
     """ProviderSettings of kind from stored-form values, with the app's timeouts."""
     config = current_app.config
+    log_redaction.remember(token)
     return ProviderSettings(
         kind=kind, host=values.get("host"), username=str(values.get("username") or ""),
         token=token, credential_type=values.get("credential_type"), ca_bundle=ca_bundle,
         verify_tls=bool(values.get("verify_tls", True)),
         connect_timeout=config["PROVIDER_CONNECT_TIMEOUT"],
         read_timeout=config["PROVIDER_READ_TIMEOUT"],
+        allow_private_hosts=config["ALLOW_PRIVATE_HOSTS"],
         **{name: values.get(name) for name in NAMESPACE_COLUMNS})
 
 

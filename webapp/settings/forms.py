@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from webapp.providers import KINDS, FieldSpec, ProviderKind
+from webapp.providers.hosts import PRIVATE_HOST_HINT, private_address_of
 from webapp.settings.service import changed_binding_fields
 
 MAX_CA_BUNDLE = 64 * 1024
@@ -86,6 +87,11 @@ def check_host_url(form: FlaskForm, field: Field) -> None:
                               "in its own field.")
     if parts.query or parts.fragment:
         raise ValidationError("Remove the ?query or #fragment from the URL.")
+    if not current_app.config["ALLOW_PRIVATE_HOSTS"]:
+        private = private_address_of(parts.hostname, port or 443)
+        if private is not None:
+            raise ValidationError(f"{parts.hostname} resolves to the private address "
+                                  f"{private}. {PRIVATE_HOST_HINT}")
     netloc = parts.hostname.lower() + (f":{port}" if port else "")
     field.data = urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
 

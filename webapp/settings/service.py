@@ -1,5 +1,7 @@
 """Reading and saving provider configurations; activation is one transaction."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -56,10 +58,19 @@ def changed_binding_fields(kind: ProviderKind, saved: GitOpsConfig | None,
     return [name for name in kind.binding_fields if values.get(name) != getattr(saved, name)]
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: the configuration, the names of what changed, and if it was activated."""
+
+    config: GitOpsConfig
+    changed: list[str]
+    activated: bool
+
+
 def save_and_activate(kind: str, values: dict[str, object], token: str | None,
                       expected_version: int | None,
                       ca_bundle: str | bool | None = None,
-                      report: Report | None = None) -> GitOpsConfig:
+                      report: Report | None = None) -> Saved:
     """Store kind's configuration and make it the only active one, all or nothing.
 
     token None keeps the saved ciphertext; ca_bundle None keeps the saved one and False
@@ -86,15 +97,21 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
         if token is None and (config.token_ciphertext is None
                               or changed_binding_fields(KINDS[kind], config, values)):
             raise ConfigConflict("Enter the token again: the host or namespace changed.")
+        # Names, never values: the audit log says a token changed, not what it is.
+        changed = [name for name, value in values.items() if getattr(config, name) != value]
         for name, value in values.items():
             setattr(config, name, value)
         if token is not None:
             config.token_ciphertext = secret_box().encrypt(token)
-        if ca_bundle is False:
+            changed.append("token changed")
+        if ca_bundle is False and config.ca_bundle_ciphertext:
             config.ca_bundle_ciphertext = None
+            changed.append("CA bundle removed")
         elif ca_bundle:
             config.ca_bundle_ciphertext = secret_box().encrypt(ca_bundle)
+            changed.append("CA bundle changed")
         _apply_report(config, report)
+        activated = not config.active
         config.active = True
         db.session.commit()
     except ConfigConflict:
@@ -107,7 +124,7 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
     except OperationalError:
         db.session.rollback()
         raise StorageBusy() from None
-    return config
+    return Saved(config, changed, activated)
 
 
 def current_version(kind: str) -> int | None:
@@ -142,3 +159,38 @@ def _apply_report(config: GitOpsConfig, report: Report | None) -> None:
     config.validation_outcome = report.outcome
     config.validated_at = utcnow()
     config.last_validation = report.to_json()
+
+
+class DeleteRefused(Exception):
+    """The active configuration cannot go without a choice of what comes next."""
+
+
+def delete_config(kind: str, leave_unconfigured: bool) -> GitOpsConfig | None:
+    """Delete kind's configuration; the active one only when told to leave GitOps unconfigured.
+
+    Applications first deployed through it keep their repository's address but lose the
+    link (their next deploy goes through the active provider).
+    """
+    config = db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.kind == kind))
+    if config is None:
+        return None
+    if config.active and not leave_unconfigured:
+        raise DeleteRefused("This is the active provider: activate another one first, or "
+                            "tick \"Leave GitOps unconfigured\" to close deployments.")
+    try:
+        db.session.delete(config)
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        raise StorageBusy() from None
+    return config
+
+
+def applications_using(config: GitOpsConfig | None) -> list[str]:
+    """Names of the applications first deployed through config."""
+    if config is None:
+        return []
+    from webapp.models import Application
+    return list(db.session.scalars(select(Application.name)
+                                   .where(Application.config_id == config.id)
+                                   .order_by(Application.name)))

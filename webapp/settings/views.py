@@ -1,7 +1,8 @@
 """Routes of the GitOps settings page, its provider fragment and its validation."""
 
-from flask import abort, make_response, redirect, render_template, request, url_for
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 
+from webapp.audit import record
 from webapp.htmx import is_htmx, render
 from webapp.providers import KINDS
 from webapp.settings import bp
@@ -9,9 +10,12 @@ from webapp.settings.checks import validate_form, validate_saved
 from webapp.settings.forms import FORMS, ProviderForm
 from webapp.settings.service import (
     ConfigConflict,
+    DeleteRefused,
     StorageBusy,
+    applications_using,
     configs_by_kind,
     current_version,
+    delete_config,
     record_validation,
     save_and_activate,
     secret_problems,
@@ -71,13 +75,14 @@ def save_config(kind_id: str):
         return _render_panel(form, configs, status=422)
     report = None
     if not form.save_without_validating.data:
-        report = validate_form(form)
+        report = validate_form(form, by=g.user.username)
+        record("config_validated", form.kind.id, {"outcome": report.outcome})
         if report.outcome == FAILED:
             return _render_panel(form, configs_by_kind(), status=422, report=report,
                                  not_saved=True)
     try:
-        save_and_activate(form.kind.id, form.values(), form.token.data or None,
-                          form.submitted_version(), form.ca_bundle_change(), report)
+        saved = save_and_activate(form.kind.id, form.values(), form.token.data or None,
+                                  form.submitted_version(), form.ca_bundle_change(), report)
     except ConfigConflict as conflict:
         # The next Save answers the current version: the user has now seen the conflict.
         form.version.data = current_version(form.kind.id)
@@ -86,6 +91,10 @@ def save_config(kind_id: str):
     except StorageBusy as busy:
         return _render_panel(form, configs_by_kind(), status=503, conflict=str(busy),
                              report=report)
+    record("config_saved", form.kind.id,
+           {"changed": saved.changed, "validated": report is not None})
+    if saved.activated:
+        record("config_activated", form.kind.id)
     if is_htmx():
         configs = configs_by_kind()
         return _render_panel(_saved_form(form.kind, configs[form.kind.id]), configs,
@@ -103,7 +112,8 @@ def validate_config(kind_id: str):
             response.headers["HX-Retarget"] = "#gitops-panel"
             response.headers["HX-Reswap"] = "outerHTML"
         return response
-    report = validate_form(form)
+    report = validate_form(form, by=g.user.username)
+    record("config_validated", form.kind.id, {"outcome": report.outcome, "saved": False})
     if is_htmx():
         response = make_response(render_template("partials/validation_results.html",
                                                  report=report, kind=form.kind))
@@ -125,7 +135,8 @@ def revalidate_config(kind_id: str):
                              conflict="Cannot re-validate: " + "; ".join(problems.values())
                              + ".")
     version = saved.version
-    report = validate_saved(saved)
+    report = validate_saved(saved, by=g.user.username)
+    record("config_validated", kind.id, {"outcome": report.outcome, "revalidation": True})
     try:
         recorded = record_validation(kind.id, version, report)
     except StorageBusy as busy:
@@ -137,4 +148,34 @@ def revalidate_config(kind_id: str):
         configs = configs_by_kind()
         return _render_panel(_saved_form(kind, configs[kind.id]), configs, report=report,
                              status=200 if recorded else 409, conflict=note)
+    return redirect(url_for("settings.gitops", kind_id=kind.id), code=303)
+
+
+@bp.get("/gitops/<kind_id>/delete")
+def confirm_delete(kind_id: str):
+    """Ask before deleting a saved configuration."""
+    kind = _kind_or_404(kind_id)
+    saved = configs_by_kind().get(kind.id)
+    if saved is None:
+        abort(404)
+    return render_template("settings/delete.html", kind=kind, saved=saved,
+                           applications=applications_using(saved))
+
+
+@bp.post("/gitops/<kind_id>/delete")
+def delete_provider(kind_id: str):
+    """Delete a saved configuration (the active one only with "leave unconfigured")."""
+    kind = _kind_or_404(kind_id)
+    leave = request.form.get("leave_unconfigured") == "y"
+    try:
+        deleted = delete_config(kind.id, leave)
+    except (DeleteRefused, StorageBusy) as refused:
+        saved = configs_by_kind().get(kind.id)
+        return render_template("settings/delete.html", kind=kind, saved=saved,
+                               applications=applications_using(saved),
+                               error=str(refused)), 409
+    if deleted is None:
+        abort(404)
+    record("config_deleted", kind.id, {"was_active": deleted.active,
+                                       "gitops_unconfigured": deleted.active})
     return redirect(url_for("settings.gitops", kind_id=kind.id), code=303)
