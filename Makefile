@@ -10,14 +10,16 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX := webapp/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 
-.PHONY: run test lint bench install install-test assets chromium db clean
+.PHONY: run test lint bench install install-test assets browser db clean
 
 run: install assets db
+	@$(FLASK) users bootstrap
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
 		--threads 8 --timeout 120 --access-logfile - wsgi:app
 
-test: install-test assets chromium
+test: install-test assets browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -57,12 +59,15 @@ $(HTMX): package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-# The end-to-end tests drive Debian's Chromium (Playwright cannot download its own here).
-chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+# The end-to-end tests drive Debian's Chromium (Playwright cannot download its own here);
+# the README's nginx example runs in Debian's nginx-light.
+browser:
+	@missing=""; [ -x $(CHROMIUM) ] || missing="chromium"; \
+	[ -x $(NGINX) ] || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	  else echo "Chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else echo "Missing:$$missing. Run 'sudo apt-get install$$missing'"; exit 1; fi; \
 	fi
 
 clean:

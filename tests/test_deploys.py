@@ -277,3 +277,14 @@ def test_a_deploy_with_a_token_no_key_opens_is_refused_and_records_nothing(
     assert "cannot be decrypted with the configured keys" in response.get_data(as_text=True)
     assert history(rekeyed) == []
     assert simulator.calls() == []
+
+
+def test_the_repository_prefix_goes_before_the_application_name(app, client, harness,
+                                                                simulator):
+    configure(client, harness, simulator, repository_prefix="gitops-")
+    create_app(client)
+
+    assert deploy(client).status_code == 200
+
+    assert harness.git(simulator, "gitops-shop") is not None
+    assert harness.git(simulator, "shop") is None

@@ -34,6 +34,12 @@ def is_private(address: str) -> bool:
 def private_address_of(host: str, port: int = 443) -> str | None:
     """The first private address host resolves to; None if none (or it does not resolve)."""
     try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        literal = None
+    if literal is not None:  # an address, not a name: nothing to resolve
+        return str(literal) if is_private(str(literal)) else None
+    try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         return None

@@ -28,6 +28,7 @@ MAX_CA_BUNDLE = 64 * 1024
 # and not ending with "/", "." or ".lock".
 BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)[^\s~^:?*\[\\]+(?<!\.lock)(?<![/.])")
 REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+PREFIX = re.compile(r"[a-z0-9._-]{1,50}")
 # Provider tokens are printable ASCII; anything else cannot even travel in an HTTP header.
 TOKEN = re.compile(r"[\x21-\x7e]{8,1024}")
 
@@ -125,6 +126,10 @@ class ProviderForm(FlaskForm):
     branch = StringField(
         "Branch", default="main", filters=[strip],
         description="Deploys commit to this branch of each application's repository.")
+    repository_prefix = StringField(
+        "Repository name prefix", filters=[strip],
+        description="Put before each application's name: with gitops- the application shop "
+                    "deploys to the repository gitops-shop. Empty by default.")
     repositories_precreated = BooleanField(
         "Repositories are created by an administrator",
         description="For a token that may not create repositories: each application then "
@@ -169,6 +174,7 @@ class ProviderForm(FlaskForm):
         result["credential_type"] = self.chosen_credential_type()
         result["verify_tls"] = not self.skip_tls_verify.data
         result["branch"] = self.branch.data or "main"
+        result["repository_prefix"] = self.repository_prefix.data or ""
         result["repositories_precreated"] = bool(self.repositories_precreated.data)
         result["validation_repository"] = (self.validation_repository.data or None
                                            if self.repositories_precreated.data else None)
@@ -178,6 +184,11 @@ class ProviderForm(FlaskForm):
         """A valid git branch name (blank means main)."""
         if field.data and not BRANCH.fullmatch(field.data):
             raise ValidationError("Use a valid git branch name, such as main or deploy/prod.")
+
+    def validate_repository_prefix(self, field: Field) -> None:
+        """Letters, digits, '.', '-' and '_' only: it becomes part of repository names."""
+        if field.data and not PREFIX.fullmatch(field.data):
+            raise ValidationError("Use at most 50 lowercase letters, digits, '.', '-' and '_'.")
 
     def validate_validation_repository(self, field: Field) -> None:
         """Required, and a plain repository name, when repositories are pre-created."""

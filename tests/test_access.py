@@ -1,0 +1,85 @@
+"""Who may reach which route: every rule of app.url_map, anonymous, viewer and admin."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import VIEWER, csrf_token, signed_in
+
+PUBLIC = {"static", "auth.sign_in", "auth.submit_sign_in", "health.healthz"}
+# A viewer may end their own session and change their own password; nothing else.
+VIEWER_MAY_POST = {"auth.sign_out", "auth.change_password"}
+SAMPLE_ARGUMENTS = {"kind_id": "github", "name": "shop", "filename": "css/app.css"}
+
+
+def rules(app, methods=None):
+    """(endpoint, url, method) for every rule and method of app."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        url = rule.build({key: SAMPLE_ARGUMENTS[key] for key in rule.arguments},
+                         append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if methods is None or method in methods:
+                found.append((rule.endpoint, url, method))
+    return found
+
+
+def test_the_route_table_is_what_these_tests_expect(app):
+    endpoints = {endpoint for endpoint, _url, _method in rules(app)}
+    assert endpoints >= PUBLIC
+    assert len(endpoints) > 15
+
+
+def test_every_non_public_route_sends_a_stranger_to_sign_in(app):
+    client = app.test_client()
+    for endpoint, url, method in rules(app):
+        if endpoint in PUBLIC:
+            continue
+        page = client.open(url, method=method)
+        assert page.status_code == 303, (endpoint, method, page.status_code)
+        assert "/sign-in?next=" in page.headers["Location"], endpoint
+
+        htmx = client.open(url, method=method, headers={"HX-Request": "true"})
+        assert htmx.status_code == 401, endpoint
+        assert htmx.headers["HX-Redirect"].startswith("/sign-in")
+
+        api = client.open(url, method=method, headers={"Accept": "application/json"})
+        assert api.status_code == 401, endpoint
+        assert api.get_json()["error"] == "Sign in first."
+
+
+def test_public_routes_answer_strangers(app):
+    client = app.test_client()
+    assert client.get("/sign-in").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/static/css/app.css").status_code == 200
+
+
+def test_every_changing_route_refuses_a_viewer_with_403(app):
+    client = signed_in(app, VIEWER)
+    token = csrf_token(client, "/charts")
+    for endpoint, url, method in rules(app, {"POST", "PUT", "PATCH", "DELETE"}):
+        if endpoint in PUBLIC or endpoint in VIEWER_MAY_POST:
+            continue
+        response = client.open(url, method=method, data={"csrf_token": token})
+        assert response.status_code == 403, (endpoint, response.status_code)
+
+
+def test_admin_pages_refuse_a_viewer(app):
+    assert signed_in(app, VIEWER).get("/audit").status_code == 403
+    assert signed_in(app).get("/audit").status_code == 200
+
+
+def test_every_changing_route_refuses_a_request_without_a_csrf_token(app):
+    client = signed_in(app)
+    for endpoint, url, method in rules(app, {"POST", "PUT", "PATCH", "DELETE"}):
+        response = client.open(url, method=method, data={})
+        assert response.status_code == 400, (endpoint, response.status_code)
+
+
+@pytest.mark.parametrize("url", ["/settings/gitops", "/deployment-template", "/charts"])
+def test_a_viewer_sees_the_pages_with_their_controls_disabled(app, url):
+    page = signed_in(app, VIEWER).get(url).get_data(as_text=True)
+
+    assert "you can look, but only an admin can change" in page
+    assert "Audit log" not in page
