@@ -29,6 +29,20 @@ def _app(folder: Path):
     return app
 
 
+def signed_in_admin(app):
+    """A client signed in as a fresh admin (created directly: hashing is not measured)."""
+    from webapp.models import User
+    with app.app_context():
+        user = User(username="bench", role="admin", password_hash="unused")
+        db.session.add(user)
+        db.session.commit()
+        user_id = user.id
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"], session["epoch"] = user_id, 1
+    return client
+
+
 def _post(client, url, data):
     token = CSRF_INPUT.search(client.get("/charts").get_data(as_text=True)).group(1)
     response = client.post(url, data={**data, "csrf_token": token})
@@ -43,7 +57,7 @@ def measure(kind: str, deploys: int = 30) -> dict:
     try:
         with serve(harness.simulator()) as simulator:
             app = _app(folder)
-            client = app.test_client()
+            client = signed_in_admin(app)
             _post(client, f"/settings/gitops/{kind}",
                   form_data(harness, simulator, save_without_validating="y"))
             _post(client, "/applications", {"name": "bench", "environments": "dev"})

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import requests
 
+BENCH_PASSWORD = "bench-password-not-secret"
 PAGES = ["/settings/gitops", "/settings/gitops/gitlab", "/deployment-template", "/charts",
          "/healthz"]
 
@@ -40,6 +41,9 @@ def measure(rounds: int = 400) -> dict:
     port = _free_port()
     env = {**os.environ, "GITOPS_INSTANCE_PATH": str(folder), "GITOPS_LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env,
+                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "users", "create-admin",
+                    "--username", "bench", "--password", BENCH_PASSWORD], env=env,
                    check=True, capture_output=True)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
@@ -72,8 +76,12 @@ def measure(rounds: int = 400) -> dict:
 
 
 def _seed(session: requests.Session, base: str) -> None:
-    """Saved providers, ten applications with two environments: a realistic page."""
+    """Signed in; saved providers, ten applications with two environments: a real page."""
     import re
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      session.get(base + "/sign-in").text).group(1)
+    session.post(base + "/sign-in", data={"username": "bench", "password": BENCH_PASSWORD,
+                                          "csrf_token": token})
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       session.get(base + "/settings/gitops").text).group(1)
     from tests.provider_inputs import VALID

@@ -288,3 +288,22 @@ def test_the_repository_prefix_goes_before_the_application_name(app, client, har
 
     assert harness.git(simulator, "gitops-shop") is not None
     assert harness.git(simulator, "shop") is None
+
+
+def test_deploys_and_validations_are_in_the_audit_log(app, client, harness, simulator):
+    from webapp.models import AuditEvent
+    post(client, f"/settings/gitops/{harness.kind}", form_data(harness, simulator))
+    create_app(client)
+    deploy(client)
+    deploy(client)
+
+    with app.app_context():
+        events = [(e.action, e.target, e.details) for e in
+                  db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert ("config_validated", harness.kind, {"outcome": "passed"}) in events
+    assert ("application_created", "shop", {"environments": ["dev", "prod"]}) in events
+    deploys = [details for action, target, details in events
+               if action == "deploy" and target == "shop/dev"]
+    assert [(d["revision"], d["outcome"]) for d in deploys] == [(1, "deployed"),
+                                                              (2, "unchanged")]
+    assert harness.tokens["good"] not in str(events)
