@@ -63,7 +63,9 @@ class LiveServer:
         served = UnderPrefix(app, prefix) if prefix else app
         self._server = make_server("127.0.0.1", 0, served, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}{prefix}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown waits for it, once per test.
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.02}, daemon=True)
 
     def __enter__(self):
         self._thread.start()

@@ -26,7 +26,9 @@ class Served:
                                    request_handler=QuietHandler, ssl_context=ssl_context)
         scheme = "https" if ssl_context else "http"
         self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown waits for it, once per test.
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.02}, daemon=True)
 
     def __enter__(self) -> Served:
         if hasattr(self.app, "url"):
