@@ -24,6 +24,7 @@ from webapp.providers.base import (
     ProviderError,
     ProviderSettings,
     Repository,
+    RepositoryLinks,
     ScopeRule,
     guard_answers,
 )
@@ -42,7 +43,7 @@ def api_base(organization_url: str | None) -> str:
 
 
 @guard_answers
-class AzureDevOpsProvider:
+class AzureDevOpsProvider(RepositoryLinks):
     """One Azure DevOps project reached with a personal access token."""
 
     label = "Azure DevOps"
@@ -153,14 +154,6 @@ class AzureDevOpsProvider:
         self.http.request("DELETE", self._git(f"/recycleBin/repositories/{segment(repo.id)}"),
                           ok=(200, 204),
                           what=f"purge the deleted repository {repo.name} from the recycle bin")
-
-    def clone_url(self, repo: Repository) -> str:
-        """The HTTPS clone URL, without the user name Azure puts in remoteUrl."""
-        return repo.clone_url
-
-    def web_url(self, repo: Repository) -> str:
-        """The repository's page."""
-        return repo.web_url
 
     # --- files -----------------------------------------------------------------------
 

@@ -110,6 +110,19 @@ class Author:
     email: str
 
 
+class RepositoryLinks:
+    """clone_url and web_url of every provider: each client stores them in its Repository
+    already cleaned (no user info: Argo CD brings its own credentials)."""
+
+    def clone_url(self, repo: Repository) -> str:
+        """The HTTPS URL Argo CD would pull."""
+        return repo.clone_url
+
+    def web_url(self, repo: Repository) -> str:
+        """The repository's page in the provider's web interface."""
+        return repo.web_url
+
+
 class Provider(Protocol):
     """The operations the app needs from a git provider."""
 

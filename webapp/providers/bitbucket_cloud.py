@@ -24,6 +24,7 @@ from webapp.providers.base import (
     ProviderError,
     ProviderSettings,
     Repository,
+    RepositoryLinks,
     ScopeRule,
     UnexpectedResponse,
     guard_answers,
@@ -58,7 +59,7 @@ def repo_slug(name: str) -> str:
 
 
 @guard_answers
-class BitbucketCloudProvider:
+class BitbucketCloudProvider(RepositoryLinks):
     """A Bitbucket Cloud workspace reached with an API token (or a legacy app password)."""
 
     label = "Bitbucket Cloud"
@@ -183,14 +184,6 @@ class BitbucketCloudProvider:
         # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-delete
         self.http.request("DELETE", _repo_path(repo.id), ok=(204,),
                           what=f"delete the repository {repo.id}")
-
-    def clone_url(self, repo: Repository) -> str:
-        """The HTTPS clone URL, without user info."""
-        return repo.clone_url
-
-    def web_url(self, repo: Repository) -> str:
-        """The repository's page."""
-        return repo.web_url
 
     # --- files -----------------------------------------------------------------------
 

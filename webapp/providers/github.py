@@ -21,6 +21,7 @@ from webapp.providers.base import (
     ProviderError,
     ProviderSettings,
     Repository,
+    RepositoryLinks,
     ScopeRule,
     guard_answers,
 )
@@ -39,7 +40,7 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitHubProvider:
+class GitHubProvider(RepositoryLinks):
     """A GitHub organization reached with a personal access token."""
 
     label = "GitHub"
@@ -114,14 +115,6 @@ class GitHubProvider:
         # Reference: https://docs.github.com/en/rest/repos/repos#delete-a-repository
         self.http.request("DELETE", f"/repos/{_full(repo)}", ok=(204,),
                           what=f"delete the repository {repo.id}")
-
-    def clone_url(self, repo: Repository) -> str:
-        """The HTTPS clone URL."""
-        return repo.clone_url
-
-    def web_url(self, repo: Repository) -> str:
-        """The repository's page."""
-        return repo.web_url
 
     # --- files -----------------------------------------------------------------------
 

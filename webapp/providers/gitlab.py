@@ -21,6 +21,7 @@ from webapp.providers.base import (
     ProviderError,
     ProviderSettings,
     Repository,
+    RepositoryLinks,
     ScopeRule,
     UnexpectedResponse,
     guard_answers,
@@ -41,7 +42,7 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitLabProvider:
+class GitLabProvider(RepositoryLinks):
     """A GitLab group (or subgroup) reached with a personal access token."""
 
     label = "GitLab"
@@ -155,14 +156,6 @@ class GitLabProvider:
             if "marked for deletion first" not in error.provider_message:
                 raise
         self._full_paths.pop(repo.id, None)
-
-    def clone_url(self, repo: Repository) -> str:
-        """The HTTPS clone URL."""
-        return repo.clone_url
-
-    def web_url(self, repo: Repository) -> str:
-        """The project's page."""
-        return repo.web_url
 
     # --- files -----------------------------------------------------------------------
 
