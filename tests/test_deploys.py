@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token, signed_in
 from tests.provider_inputs import VALID, form_data
-from webapp.deploy.chart import DEFAULT_VALUES
+from webapp.deploy.chart import DEFAULT_VALUES, TOKEN_PLACEHOLDER
 from webapp.extensions import db
 from webapp.models import Deployment
 
@@ -104,6 +105,29 @@ def test_the_result_links_the_commit_and_shows_the_manifest(ready, harness, simu
     assert "argoproj.io/v1alpha1" in page
     assert "Clone URL" in page
     assert page.count("<tr class=\"outcome-") == 1
+
+
+GIT_USERNAMES = {"github": "octocat", "gitlab": "jane.doe", "azure_devops": "jane@example.com",
+                 "bitbucket_cloud": "x-bitbucket-api-token-auth"}  # API token: fixed git user
+
+
+def test_the_result_gives_argo_cd_a_repository_secret_without_the_saved_token(
+        ready, harness, simulator):
+    page = deploy(ready, **{"HX-Request": "true"}).get_data(as_text=True)
+
+    def shown(css_class):
+        code = page.split(f'class="{css_class}"><code>', 1)[1].split("</code>")[0]
+        return yaml.safe_load(html.unescape(code))
+
+    secret, application = shown("manifest repository-secret"), shown("manifest")
+    assert secret["kind"] == "Secret"
+    assert secret["metadata"]["labels"] == {"argocd.argoproj.io/secret-type": "repository"}
+    # Argo CD matches the Secret to the Application by URL: they must be the same.
+    assert secret["stringData"]["url"] == application["spec"]["source"]["repoURL"]
+    assert secret["stringData"]["url"].startswith(simulator.url + "/")
+    assert secret["stringData"]["username"] == GIT_USERNAMES[harness.kind]
+    assert secret["stringData"]["password"] == TOKEN_PLACEHOLDER
+    assert harness.tokens["good"] not in page
 
 
 @pytest.mark.parametrize(("values", "expected"), [

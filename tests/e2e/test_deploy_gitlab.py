@@ -38,8 +38,11 @@ def test_deploy_an_application_and_a_chart_through_gitlab(live_server, provider_
     expect(result.locator("a.sha")).to_have_text(sha[:12])
     expect(result.locator("a.sha")).to_have_attribute("href", f"{provider_sim.url}/platform/apps/"
                                                               f"shop/-/commit/{sha}")
-    expect(result.locator(".manifest")).to_contain_text("kind: Application")
-    expect(result.locator(".manifest")).to_contain_text("../envs/dev/values.yaml")
+    application = result.locator(".manifest:not(.repository-secret)")
+    expect(application).to_contain_text("kind: Application")
+    expect(application).to_contain_text("../envs/dev/values.yaml")
+    expect(result.locator(".repository-secret")).to_contain_text(
+        "argocd.argoproj.io/secret-type: repository")
     expect(page.locator("#history tbody tr")).to_have_count(1)
     expect(page.locator("#applications")).to_contain_text("Repository shop on GitLab")
     page.screenshot(path=screenshot_dir / "deployment-template.png", full_page=True)

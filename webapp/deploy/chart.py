@@ -74,6 +74,25 @@ def application_manifest(app: str, env: str, repo_url: str, branch: str, path: s
     })
 
 
+TOKEN_PLACEHOLDER = "<a read-only token for this repository>"  # noqa: S105 (a placeholder)
+
+
+def repository_secret(app: str, repo_url: str, username: str, argo: ArgoSettings) -> str:
+    """The Argo CD repository Secret that lets Argo CD read app's private repository.
+
+    The password is a placeholder on purpose: Argo CD should get its own read-only token,
+    never the saved one, which may create and delete repositories.
+    """
+    return _yaml({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": f"{app}-repository", "namespace": argo.namespace,
+                     "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+        "stringData": {"type": "git", "url": repo_url, "username": username,
+                       "password": TOKEN_PLACEHOLDER},
+    }).decode()
+
+
 def template_files(app: str, env: str, values_text: str, repo_url: str, branch: str,
                    argo: ArgoSettings) -> dict[str, bytes]:
     """The reference chart under chart/, env's values and its Application under envs/env/."""

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from webapp.crypto import UndecryptableSecret
-from webapp.deploy.chart import ArgoSettings, ChartSource
+from webapp.deploy.chart import ArgoSettings, ChartSource, repository_secret
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
 from webapp.providers import KINDS
@@ -48,6 +48,7 @@ class DeployResult:
     commit_url: str | None
     clone_url: str
     manifest: str
+    repository_secret: str  # what Argo CD needs to read the private repository
 
 
 def _lock_for(application_id: int) -> threading.Lock:
@@ -116,8 +117,11 @@ def deploy(application: Application, environment: Environment, source: str,
         outcome = "deployed" if result.changed else "unchanged"
         finished = _finish(deployment.id, outcome, plan=plan, repo=repo, sha=result.sha,
                            commit_url=result.web_url)
-    return DeployResult(finished, result.changed, result.sha, result.web_url,
-                        provider.clone_url(repo), files[manifest_path].decode())
+    clone_url = provider.clone_url(repo)
+    return DeployResult(finished, result.changed, result.sha, result.web_url, clone_url,
+                        files[manifest_path].decode(),
+                        repository_secret(plan.application, clone_url,
+                                          provider.git_username(), argo_settings()))
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,11 @@ class RepositoryLinks:
         """The repository's page in the provider's web interface."""
         return repo.web_url
 
+    def git_username(self) -> str:
+        """The user name Argo CD gives git along with a token: GitHub, GitLab and Azure
+        DevOps accept any non-empty name with a personal access token, so the saved one."""
+        return self.settings.username
+
 
 class Provider(Protocol):
     """The operations the app needs from a git provider."""
