@@ -265,26 +265,39 @@ def test_a_provider_failure_is_recorded_and_shown_with_its_typed_message(app, re
 
 def test_precreated_repositories_need_the_url_entered_for_the_application(
         app, client, harness, simulator):
+    create_app(client, "billing", "dev")  # before the mode is on: no URL
     configure(client, harness, simulator, repositories_precreated="y",
               validation_repository="platform-state")
-    create_app(client, "billing", "dev")
 
+    without_url = post(client, "/applications", {"name": "orders", "environments": "dev"})
+    assert without_url.status_code == 422
+    assert "Enter the URL of the repository an administrator made for orders" in \
+        without_url.get_data(as_text=True)
+    simulator.clear_log()
     refused = deploy(client, target="billing/dev")
     assert refused.status_code == 422
     assert "has no repository URL" in refused.get_data(as_text=True)
-    assert history(app) == []
+    assert [(d.outcome, d.application) for d in history(app)] == [("failed", "billing")]
+    assert "has no repository URL" in history(app)[0].message
+    assert simulator.calls() == []
 
     provider = harness.provider(harness.settings(simulator), backoff=0.01)
-    existing = provider.ensure_repository("payments-state")
-    create_app(client, "payments", "dev", repository_url=existing.web_url)
-    response = deploy(client, target="payments/dev")
+    existing = provider.ensure_repository("billing-state")
+    entered = post(client, "/applications/billing/repository",
+                   {"repository_url": existing.web_url})
+    assert entered.status_code == 303, entered.get_data(as_text=True)
+    response = deploy(client, target="billing/dev")
 
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert "envs/dev/values.yaml" in harness.git(simulator, "payments-state").tip("main").files
-    assert harness.git(simulator, "payments") is None
+    assert "envs/dev/values.yaml" in harness.git(simulator, "billing-state").tip("main").files
+    assert harness.git(simulator, "billing") is None
+    pinned = post(client, "/applications/billing/repository",
+                  {"repository_url": existing.web_url + "-other"})
+    assert pinned.status_code == 422
+    assert "billing already deploys to" in pinned.get_data(as_text=True)
 
 
-def test_a_deploy_with_a_token_no_key_opens_is_refused_and_records_nothing(
+def test_a_deploy_with_a_token_no_key_opens_is_refused_and_nothing_is_sent(
         make_app, harness, simulator):
     from cryptography.fernet import Fernet
     first = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
@@ -299,7 +312,8 @@ def test_a_deploy_with_a_token_no_key_opens_is_refused_and_records_nothing(
 
     assert response.status_code == 422
     assert "cannot be decrypted with the configured keys" in response.get_data(as_text=True)
-    assert history(rekeyed) == []
+    assert [d.outcome for d in history(rekeyed)] == ["failed"]
+    assert "cannot be decrypted" in history(rekeyed)[0].message
     assert simulator.calls() == []
 
 

@@ -37,6 +37,10 @@ class Defaults:
     PROVIDER_CONNECT_TIMEOUT = 5.0
     PROVIDER_READ_TIMEOUT = 30.0
     VALIDATION_DEADLINE = 60.0
+    # Seconds a deploy may talk to the provider, and may wait for another deploy of the
+    # same application (in any worker) to finish before it gives up.
+    DEPLOY_DEADLINE = 120.0
+    DEPLOY_WAIT = 30.0
 
     # The Argo CD Application each deploy commits: where it lives and what it deploys to.
     ARGOCD_NAMESPACE = "argocd"

@@ -102,6 +102,9 @@ class Application(db.Model):
     repository_web_url: Mapped[str | None] = mapped_column(String(500))
     repository_clone_url: Mapped[str | None] = mapped_column(String(500))
     repository_default_branch: Mapped[str | None] = mapped_column(String(255))
+    # A deploy in progress, in any worker process: who holds the lease and until when.
+    deploy_lease: Mapped[str | None] = mapped_column(String(32))
+    deploy_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     config: Mapped[GitOpsConfig | None] = relationship(lazy="joined")

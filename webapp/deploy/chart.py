@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from webapp.deploy.names import release_name
+
 REFERENCE_DIR = Path(__file__).parent / "reference_chart"
 
 
@@ -55,19 +57,20 @@ def _values_text(text: str) -> bytes:
 def application_manifest(app: str, env: str, repo_url: str, branch: str, path: str,
                          value_files: list[str], argo: ArgoSettings) -> bytes:
     """An Argo CD Application for app in env, ready for `kubectl apply -f`."""
-    helm: dict = {"releaseName": f"{app}-{env}"}
+    helm: dict = {"releaseName": release_name(app, env)}
     if value_files:
         helm["valueFiles"] = value_files
     return _yaml({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
-        "metadata": {"name": f"{app}-{env}", "namespace": argo.namespace,
+        "metadata": {"name": release_name(app, env), "namespace": argo.namespace,
                      "finalizers": ["resources-finalizer.argocd.argoproj.io"]},
         "spec": {
             "project": argo.project,
             "source": {"repoURL": repo_url, "targetRevision": branch, "path": path,
                        "helm": helm},
-            "destination": {"server": argo.destination_server, "namespace": f"{app}-{env}"},
+            "destination": {"server": argo.destination_server,
+                            "namespace": release_name(app, env)},
             "syncPolicy": {"automated": {"prune": True, "selfHeal": True},
                            "syncOptions": ["CreateNamespace=true"]},
         },
@@ -110,7 +113,7 @@ def template_files(app: str, env: str, values_text: str, repo_url: str, branch: 
 def chart_files(app: str, env: str, chart: ChartSource, values: dict, repo_url: str,
                 branch: str, argo: ArgoSettings) -> dict[str, bytes]:
     """A wrapper chart <app>-<env>/ with chart as its single dependency, and its values."""
-    folder = f"{app}-{env}"
+    folder = release_name(app, env)
     return {
         f"{folder}/Chart.yaml": _yaml({
             "apiVersion": "v2", "name": folder, "type": "application", "version": "1.0.0",

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from webapp.settings.forms import check_host_url, strip
+from webapp.settings.forms import check_host_url, check_url_shape, strip
 
 # Kubernetes names: a DNS-1123 label.
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -52,6 +52,13 @@ class ApplicationForm(FlaskForm):
                                       f"{DNS_LABEL_HINT}")
 
 
+class RepositoryUrlForm(FlaskForm):
+    """The repository an administrator made for an application."""
+
+    repository_url = URLField("Repository URL", filters=[strip], validators=[
+        InputRequired("Enter the repository's URL."), check_host_url])
+
+
 class EnvironmentForm(FlaskForm):
     """One more environment of an application."""
 
@@ -90,11 +97,14 @@ class ChartDeployForm(_DeployForm):
         Regexp(SEMVER, message="Use a semantic version such as 1.2.3 or 2.0.0-rc.1.")])
 
     def validate_repository(self, field) -> None:
-        """An https:// (or, in labs, http://) Helm repository, or an oci:// registry."""
+        """An https:// or http:// Helm repository, or an oci:// registry.
+
+        Argo CD fetches it, never this app: a chart repository on a private network is
+        fine, unlike a provider host (the app sends its token there)."""
         value = field.data or ""
         if value.startswith("oci://"):
             if not re.fullmatch(r"oci://[^\s/@?#]+(/[^\s?#@]+)*", value):
                 raise ValidationError("Enter an OCI reference such as "
                                       "oci://registry.example.com/charts.")
             return
-        check_host_url(self, field)
+        check_url_shape(field, ("https", "http"))

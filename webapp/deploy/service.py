@@ -2,30 +2,36 @@
 
 A deploy holds no database transaction while it talks to the provider: it records the
 attempt (taking the environment's next revision), commits, then records the outcome.
-Deploys of one application are serialised within this process; across processes the
-provider's own check (the branch must not have moved) makes a late deploy re-read the
-branch and commit on top, a bounded number of times.
+Deploys of one application are serialised: by a thread lock within a process and by a
+lease on the application's row across worker processes (`lease.py`), so revisions land
+in the order they were numbered. Should a deploy outlive its lease, the provider's own check
+(the branch must not have moved) still makes the late one re-read the branch and commit on
+top, a bounded number of times.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from webapp.crypto import UndecryptableSecret
+from webapp.deploy.attempts import Attempt, Plan, finish
 from webapp.deploy.chart import ArgoSettings, ChartSource, repository_secret
+from webapp.deploy.lease import DeployBusy, deploy_lease
 from webapp.extensions import db
-from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
+from webapp.models import Application, Deployment, Environment, GitOpsConfig
 from webapp.providers import KINDS
-from webapp.providers.base import Author, Conflict, ProviderError, Repository
+from webapp.providers.base import Author, Conflict, ProviderError, ProviderSettings, Repository
 from webapp.settings.connection import build_provider, saved_settings
 
 MAX_ATTEMPTS = 3  # commits re-tried after the branch moved under us
+LEASE_MARGIN_SECONDS = 30.0  # the lease outlives the deploy's deadline by this much
 _locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -81,42 +87,59 @@ def deploy(application: Application, environment: Environment, source: str,
     if active is None:
         raise GateClosed()
     config = target_config(application, active)
-    if config.repositories_precreated and not (application.repository_url
-                                               or application.repository_name):
+    attempt = Attempt(application.id, environment.id, source, config, values_text, actor,
+                       chart)
+    try:
+        settings = _settings_or_refuse(application, config)
+        options = current_app.config
+        with _lock_for(application.id), deploy_lease(
+                application.id, application.name, wait_seconds=options["DEPLOY_WAIT"],
+                hold_seconds=options["DEPLOY_DEADLINE"] + LEASE_MARGIN_SECONDS):
+            return _deploy_under_lease(attempt, settings, make_files, manifest_path, author)
+    except (DeployRefused, DeployBusy) as refused:
+        attempt.record_refusal(str(refused))
+        raise
+
+
+def _settings_or_refuse(application: Application, config: GitOpsConfig) -> ProviderSettings:
+    """The provider settings to deploy with; DeployRefused when nothing could be sent."""
+    if application.config_id is None and config.repositories_precreated \
+            and not application.repository_url:
         raise DeployRefused(
             f"{application.name} has no repository URL. Repositories are created by an "
-            "administrator for this provider: enter the URL of the repository made for "
-            f"{application.name} first.")
+            f"administrator for {KINDS[config.kind].label}: enter the URL of the "
+            f"repository made for {application.name} first (in the applications list).")
     try:
-        settings = saved_settings(config)
+        return saved_settings(config)
     except UndecryptableSecret:
         raise DeployRefused(f"The saved token of {KINDS[config.kind].label} cannot be "
                             "decrypted with the configured keys: enter it again on the "
                             "settings page. Nothing was sent.") from None
-    with _lock_for(application.id):
-        deployment = _start(application, environment, source, config, values_text, actor,
-                            chart)
-        plan = _Plan(application.id, application.name, application.repository_name,
-                     application.repository_url, config.id, config.kind, config.branch,
-                     config.repository_prefix, config.repositories_precreated)
-        db.session.close()  # no transaction while the provider is called
-        try:
-            provider = build_provider(settings)
-            repo = _repository(provider, plan)
-            files = make_files(provider.clone_url(repo), plan.branch)
-            message = f"deploy {plan.application} to {environment.name}: revision " \
-                      f"{deployment.revision}"
-            result = _commit_with_retries(provider, repo, plan.branch, files, message, author)
-        except ProviderError as error:
-            _finish(deployment.id, "failed", message=str(error), plan=plan)
-            raise
-        except Exception:
-            _finish(deployment.id, "failed", plan=plan,
-                    message="An unexpected error stopped the deploy; the log has details.")
-            raise
-        outcome = "deployed" if result.changed else "unchanged"
-        finished = _finish(deployment.id, outcome, plan=plan, repo=repo, sha=result.sha,
-                           commit_url=result.web_url)
+
+
+def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, make_files,
+                        manifest_path: str, author: Author | None) -> DeployResult:
+    deployment = attempt.start()
+    plan = attempt.plan()  # read under the lease: another worker may have pinned it
+    db.session.close()  # no transaction while the provider is called
+    try:
+        provider = build_provider(settings)
+        provider.http.deadline = time.monotonic() + current_app.config["DEPLOY_DEADLINE"]
+        repo = _repository(provider, plan)
+        files = make_files(provider.clone_url(repo), plan.branch)
+        message = f"deploy {plan.application} to {deployment.environment}: revision " \
+                  f"{deployment.revision}"
+        result = _commit_with_retries(provider, repo, plan.branch, files, message, author)
+    except ProviderError as error:
+        finish(deployment.id, "failed", message=str(error), plan=plan)
+        raise
+    except Exception:
+        finish(deployment.id, "failed", plan=plan,
+                message="An unexpected error stopped the deploy; the log has details.")
+        raise
+    outcome = "deployed" if result.changed else "unchanged"
+    finished = finish(deployment.id, outcome, plan=plan, repo=repo, sha=result.sha,
+                       commit_url=result.web_url)
     clone_url = provider.clone_url(repo)
     return DeployResult(finished, result.changed, result.sha, result.web_url, clone_url,
                         files[manifest_path].decode(),
@@ -124,43 +147,7 @@ def deploy(application: Application, environment: Environment, source: str,
                                           provider.git_username(), argo_settings()))
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """The plain facts a deploy needs once the database session is closed."""
-
-    application_id: int
-    application: str
-    repository_name: str | None
-    repository_url: str | None
-    config_id: int
-    provider: str
-    branch: str
-    prefix: str
-    precreated: bool
-
-
-def _start(application: Application, environment: Environment, source: str,
-           config: GitOpsConfig, values_text: str, actor: str | None,
-           chart: ChartSource | None) -> Deployment:
-    """Record the attempt with the environment's next revision, in one short transaction."""
-    db.session.execute(update(Environment).where(Environment.id == environment.id)
-                       .values(revisions=Environment.revisions + 1))
-    revision = db.session.scalar(select(Environment.revisions)
-                                 .where(Environment.id == environment.id))
-    deployment = Deployment(application_id=application.id, application=application.name,
-                            environment=environment.name, source=source, revision=revision,
-                            provider=config.kind, actor=actor, values_text=values_text,
-                            repository_web_url=application.repository_web_url)
-    if chart is not None:
-        deployment.chart_repository = chart.repository
-        deployment.chart_name, deployment.chart_version = chart.name, chart.version
-    db.session.add(deployment)
-    db.session.commit()
-    db.session.refresh(deployment)
-    return deployment
-
-
-def _repository(provider, plan: _Plan) -> Repository:
+def _repository(provider, plan: Plan) -> Repository:
     """The application's repository: made on first deploy, or the pre-created one."""
     if plan.repository_name:
         return provider.get_repository(plan.repository_name)
@@ -183,26 +170,3 @@ def _commit_with_retries(provider, repo: Repository, branch: str, files, message
             if attempt == MAX_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
-
-
-def _finish(deployment_id: int, outcome: str, *, plan: _Plan, repo: Repository | None = None,
-            sha: str | None = None, commit_url: str | None = None,
-            message: str | None = None) -> Deployment:
-    """Record the outcome; a first successful deploy also pins the application's repository."""
-    deployment = db.session.get(Deployment, deployment_id)
-    deployment.outcome = outcome
-    deployment.finished_at = utcnow()
-    deployment.message = message
-    if repo is not None:
-        deployment.commit_sha, deployment.commit_url = sha, commit_url
-        deployment.repository_web_url = repo.web_url
-        application = db.session.get(Application, plan.application_id)
-        if application is not None and application.repository_name is None:
-            application.config_id = plan.config_id
-            application.repository_name = repo.name
-            application.repository_id = repo.id
-            application.repository_web_url = repo.web_url
-            application.repository_clone_url = repo.clone_url
-            application.repository_default_branch = repo.default_branch
-    db.session.commit()
-    return deployment

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, make_response, redirect, render_template, request, url_for
-from sqlalchemy.exc import IntegrityError
+from flask import g, make_response, render_template, request
 
 from webapp.audit import record
 from webapp.deploy import bp, pages
@@ -18,28 +17,27 @@ from webapp.deploy.chart import (
 from webapp.deploy.forms import (
     ApplicationForm,
     ChartDeployForm,
-    EnvironmentForm,
     TemplateDeployForm,
 )
+from webapp.deploy.lease import DeployBusy
+from webapp.deploy.names import release_name
 from webapp.deploy.service import DeployRefused, GateClosed, argo_settings, deploy
 from webapp.deploy.values import parse_values
-from webapp.extensions import db
 from webapp.htmx import is_htmx
-from webapp.models import Application, Environment
 from webapp.providers.base import Author, ProviderError
 from webapp.settings.service import active_config
 
 PAGES = {"template": "deploy/deployment_template.html", "chart": "deploy/charts.html"}
 
 
-def _page(source: str, form=None, status: int = 200, **context):
+def page(source: str, form=None, status: int = 200, **context):
     """A deploy page with its applications, history and forms; htmx gets the deploy panel."""
     apps = pages.applications()
     if form is None:
         form = _fresh_form(source, apps)
     form.target.choices = pages.target_choices(apps)
     context.setdefault("application_form", ApplicationForm(formdata=None))
-    fragment = is_htmx() and status != 409
+    fragment = is_htmx()
     template = "partials/deploy_panel.html" if fragment else PAGES[source]
     response = make_response(render_template(
         template, source=source, form=form, apps=apps, active=active_config(),
@@ -74,13 +72,13 @@ def _posted_form(source: str, apps):
 @bp.get("/deployment-template")
 def deployment_template():
     """Deploy an application from the built-in reference chart."""
-    return _page("template")
+    return page("template")
 
 
 @bp.get("/charts")
 def charts():
     """Deploy a chart from a Helm repository."""
-    return _page("chart")
+    return page("chart")
 
 
 @bp.post("/deployment-template")
@@ -95,13 +93,17 @@ def deploy_chart():
     return _deploy("chart")
 
 
+GATE_CLOSED = ("Nothing was deployed: GitOps is not configured. Save and activate a git "
+               "provider first.")
+
+
 def _deploy(source: str):
     if active_config() is None:
-        return _page(source, status=409)
+        return page(source, status=409, refused=GATE_CLOSED)
     apps = pages.applications()
     form = _posted_form(source, apps)
     if not form.validate():
-        return _page(source, form, status=422)
+        return page(source, form, status=422)
     app, env = pages.find_target(apps, form.target.data)
     if source == "template":
         values, problems = parse_values(form.values.data or "", VALUES_SCHEMA, DEFAULT_DATA)
@@ -109,7 +111,7 @@ def _deploy(source: str):
         values, problems = parse_values(form.values.data or "")
     if problems:
         form.values.errors = [str(problem) for problem in problems]
-        return _page(source, form, status=422)
+        return page(source, form, status=422)
     argo = argo_settings()
     if source == "template":
         def make_files(repo_url, branch):
@@ -120,70 +122,30 @@ def _deploy(source: str):
 
         def make_files(repo_url, branch):
             return chart_files(app.name, env.name, chart, values, repo_url, branch, argo)
-        manifest = f"{app.name}-{env.name}/application.yaml"
+        manifest = f"{release_name(app.name, env.name)}/application.yaml"
     target = f"{app.name}/{env.name}"
     try:
         result = deploy(app, env, source, make_files, manifest, form.values.data or "",
                         chart=None if source == "template" else chart,
                         actor=g.user.username, author=author_of(g.user.username))
     except GateClosed:
-        return _page(source, status=409)
+        return page(source, status=409, refused=GATE_CLOSED)
     except DeployRefused as refused:
-        return _page(source, form, status=422, refused=str(refused))
+        record("deploy", target, {"source": source, "outcome": "refused"})
+        return page(source, form, status=422, refused=str(refused))
+    except DeployBusy as busy:
+        record("deploy", target, {"source": source, "outcome": "busy"})
+        return page(source, form, status=409, refused=str(busy))
     except ProviderError as error:
         record("deploy", target, {"source": source, "outcome": "failed"})
-        return _page(source, form, status=502, failure=str(error))
+        return page(source, form, status=502, failure=str(error))
     record("deploy", target, {"source": source, "revision": result.deployment.revision,
                               "outcome": result.deployment.outcome,
                               "provider": result.deployment.provider})
-    return _page(source, form, result=result)
+    return page(source, form, result=result)
 
 
 def author_of(username: str) -> Author:
     """The commit author for a signed-in user (their address if the username is one)."""
     email = username if "@" in username else f"{username}@users.noreply.gitops-console"
     return Author(username, email)
-
-
-@bp.post("/applications")
-def create_application():
-    """A new application with its first environments."""
-    form = ApplicationForm()
-    if not form.validate():
-        return _page("template", status=422, application_form=form)
-    application = Application(name=form.name.data, repository_url=form.repository_url.data
-                              or None)
-    application.environments = [Environment(name=name) for name in form.environment_names()]
-    db.session.add(application)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.name.errors = [f"An application named {form.name.data} already exists."]
-        return _page("template", status=422, application_form=form)
-    record("application_created", application.name,
-           {"environments": form.environment_names()})
-    first = application.environments[0].name if application.environments else ""
-    return redirect(url_for("deploy.deployment_template", target=f"{application.name}/{first}"),
-                    code=303)
-
-
-@bp.post("/applications/<name>/environments")
-def create_environment(name: str):
-    """One more environment of an application."""
-    form = EnvironmentForm()
-    application = db.session.scalar(db.select(Application).filter_by(name=name))
-    if application is None:
-        return _page("template", status=404, environment_error=f"No application {name}.")
-    if not form.validate():
-        return _page("template", status=422, environment_form=form, environment_for=name)
-    db.session.add(Environment(application_id=application.id, name=form.name.data))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.name.errors = [f"{name} already has an environment {form.name.data}."]
-        return _page("template", status=422, environment_form=form, environment_for=name)
-    record("environment_created", f"{name}/{form.name.data}")
-    return redirect(url_for("deploy.deployment_template",
-                            target=f"{name}/{form.name.data}"), code=303)

@@ -1,7 +1,7 @@
 """The provider settings forms, one class per provider kind, built once from providers.kinds."""
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from cryptography import x509
 from flask import current_app
@@ -68,18 +68,28 @@ class SpecRules:
 
 
 def check_host_url(form: FlaskForm, field: Field) -> None:
-    """An absolute https URL with a host, no user info, no query and no fragment."""
+    """A provider host: an https URL (http in labs) that is not private unless allowed."""
     if not field.data:
         return
     allow_http = current_app.config["ALLOW_HTTP_HOSTS"]
+    parts = check_url_shape(field, ("https", "http") if allow_http else ("https",))
+    if not current_app.config["ALLOW_PRIVATE_HOSTS"]:
+        private = private_address_of(parts.hostname, parts.port or 443)
+        if private is not None:
+            raise ValidationError(f"{parts.hostname} resolves to the private address "
+                                  f"{private}. {PRIVATE_HOST_HINT}")
+
+
+def check_url_shape(field: Field, schemes: tuple[str, ...]) -> SplitResult:
+    """An absolute URL of one of schemes with a host, no user info, no query and no fragment;
+    field.data becomes its normal form (lowercase scheme and host)."""
     try:
         parts = urlsplit(field.data)
         port = parts.port  # raises ValueError for a port that is not a number
     except ValueError:
         raise ValidationError("Enter a URL such as https://git.example.com.") from None
-    schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme.lower() not in schemes:
-        raise ValidationError("Use an https:// URL." if not allow_http
+        raise ValidationError("Use an https:// URL." if schemes == ("https",)
                               else "Use an https:// or http:// URL.")
     if not parts.hostname:
         raise ValidationError("Enter a URL with a host name, such as https://git.example.com.")
@@ -88,13 +98,9 @@ def check_host_url(form: FlaskForm, field: Field) -> None:
                               "in its own field.")
     if parts.query or parts.fragment:
         raise ValidationError("Remove the ?query or #fragment from the URL.")
-    if not current_app.config["ALLOW_PRIVATE_HOSTS"]:
-        private = private_address_of(parts.hostname, port or 443)
-        if private is not None:
-            raise ValidationError(f"{parts.hostname} resolves to the private address "
-                                  f"{private}. {PRIVATE_HOST_HINT}")
     netloc = parts.hostname.lower() + (f":{port}" if port else "")
     field.data = urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
+    return urlsplit(field.data)
 
 
 def check_ca_bundle(form: FlaskForm, field: Field) -> None:

@@ -1,0 +1,108 @@
+"""The history of deploys: each attempt recorded when it starts and when it ends.
+
+An attempt takes the environment's next revision when it starts; its outcome is written
+when the provider has answered. A first successful deploy also pins the application's
+repository, so later deploys keep going there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from webapp.deploy.chart import ChartSource
+from webapp.extensions import db
+from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
+from webapp.providers.base import Repository
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One deploy attempt: what to record, whatever becomes of it."""
+
+    application_id: int
+    environment_id: int
+    source: str
+    config: GitOpsConfig
+    values_text: str
+    actor: str | None
+    chart: ChartSource | None
+
+    def start(self) -> Deployment:
+        """Record the attempt with the environment's next revision, in one transaction."""
+        db.session.execute(update(Environment).where(Environment.id == self.environment_id)
+                           .values(revisions=Environment.revisions + 1))
+        environment = db.session.get(Environment, self.environment_id, populate_existing=True)
+        application = db.session.get(Application, self.application_id, populate_existing=True)
+        deployment = Deployment(
+            application_id=application.id, application=application.name,
+            environment=environment.name, source=self.source, revision=environment.revisions,
+            provider=self.config.kind, actor=self.actor, values_text=self.values_text,
+            repository_web_url=application.repository_web_url)
+        if self.chart is not None:
+            deployment.chart_repository = self.chart.repository
+            deployment.chart_name = self.chart.name
+            deployment.chart_version = self.chart.version
+        db.session.add(deployment)
+        db.session.commit()
+        db.session.refresh(deployment)
+        return deployment
+
+    def plan(self) -> Plan:
+        """The facts the provider calls need, from the application as it is now."""
+        application = db.session.get(Application, self.application_id)
+        config = self.config
+        pinned = application.config_id == config.id
+        return Plan(application.id, application.name,
+                     application.repository_name if pinned else None,
+                     application.repository_url, config.id, config.kind, config.branch,
+                     config.repository_prefix, config.repositories_precreated)
+
+    def record_refusal(self, message: str) -> None:
+        """Record an attempt refused before anything was sent: the history lists it too."""
+        db.session.rollback()
+        deployment = self.start()
+        deployment.outcome, deployment.finished_at = "failed", utcnow()
+        deployment.message = message
+        db.session.commit()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plain facts a deploy needs once the database session is closed."""
+
+    application_id: int
+    application: str
+    repository_name: str | None
+    repository_url: str | None
+    config_id: int
+    provider: str
+    branch: str
+    prefix: str
+    precreated: bool
+
+
+def finish(deployment_id: int, outcome: str, *, plan: Plan, repo: Repository | None = None,
+            sha: str | None = None, commit_url: str | None = None,
+            message: str | None = None) -> Deployment:
+    """Record the outcome; a first successful deploy also pins the application's repository."""
+    deployment = db.session.get(Deployment, deployment_id)
+    deployment.outcome = outcome
+    deployment.finished_at = utcnow()
+    deployment.message = message
+    if repo is not None:
+        deployment.commit_sha, deployment.commit_url = sha, commit_url
+        deployment.repository_web_url = repo.web_url
+        application = db.session.get(Application, plan.application_id)
+        # Pinned by the first successful deploy, and again after its configuration was
+        # deleted (the link is gone: the repository on the active provider takes over).
+        if application is not None and application.config_id is None:
+            application.config_id = plan.config_id
+            application.repository_name = repo.name
+            application.repository_id = repo.id
+            application.repository_web_url = repo.web_url
+            application.repository_clone_url = repo.clone_url
+            application.repository_default_branch = repo.default_branch
+    db.session.commit()
+    return deployment

@@ -1,0 +1,73 @@
+"""One deploy of an application at a time, across every worker process.
+
+A thread lock only orders the deploys of one process; gunicorn runs several. The lease is
+a row-level compare-and-set on the application (works the same on SQLite and PostgreSQL):
+whoever sets it first deploys, the others wait a bounded time. It expires on its own, so a
+worker killed mid-deploy blocks the application for minutes, not forever; the provider's
+own check (the branch must not have moved) still guards a deploy that outlives it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import OperationalError
+
+from webapp.extensions import db
+from webapp.models import Application, utcnow
+
+POLL_SECONDS = 0.05
+
+
+class DeployBusy(Exception):
+    """Another deploy of the application held the lease for longer than we may wait."""
+
+
+@contextmanager
+def deploy_lease(application_id: int, name: str, *, hold_seconds: float,
+                 wait_seconds: float) -> Iterator[None]:
+    """Hold the application's deploy lease for the block (at most hold_seconds)."""
+    token = _acquire(application_id, name, hold_seconds, wait_seconds)
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        db.session.execute(update(Application)
+                           .where(Application.id == application_id,
+                                  Application.deploy_lease == token)
+                           .values(deploy_lease=None, deploy_lease_until=None)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+
+
+def _acquire(application_id: int, name: str, hold_seconds: float, wait_seconds: float) -> str:
+    token = secrets.token_hex(16)
+    give_up = time.monotonic() + wait_seconds
+    while True:
+        now = utcnow()
+        try:
+            taken = db.session.execute(
+                update(Application)
+                .where(Application.id == application_id,
+                       or_(Application.deploy_lease_until.is_(None),
+                           Application.deploy_lease_until < now))
+                .values(deploy_lease=token,
+                        deploy_lease_until=now + timedelta(seconds=hold_seconds))
+                # No in-Python evaluation against loaded rows: SQLite gives them back
+                # without a time zone, and the database alone decides who holds the lease.
+                .execution_options(synchronize_session=False))
+            db.session.commit()
+        except OperationalError:  # SQLite busy: another writer; try again like a held lease
+            db.session.rollback()
+        else:
+            if taken.rowcount == 1:
+                return token
+        if time.monotonic() >= give_up:
+            raise DeployBusy(f"Another deploy of {name} is still running. Nothing was sent: "
+                             "deploy again once it has finished (the history shows it).")
+        time.sleep(POLL_SECONDS)
