@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_token, signed_in
 from tests.provider_inputs import TOKENS, VALID
 from tests.tls import make_pki
-from webapp.crypto import SecretBox
+from webapp.crypto import SecretBox, secret_box
 from webapp.extensions import db
 from webapp.instance_keys import read_keys
 from webapp.models import AuditEvent, GitOpsConfig
@@ -59,6 +59,47 @@ def test_rotate_reencrypts_every_secret_under_a_new_first_key(filed):
     with filed.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "key_rotated"))
         assert event.details["secrets_reencrypted"] == 4
+
+
+def test_a_failed_rotation_keeps_the_new_key_in_front_of_every_old_one(filed, monkeypatch):
+    path = key_file(filed)
+    old_keys = read_keys(path.read_text())
+    before = ciphertexts(filed)
+
+    def database_gone(*_args, **_kwargs):
+        raise RuntimeError("database is locked\n[parameters: ('gAAAA-ciphertext',)]")
+    monkeypatch.setattr("webapp.keys.record", database_gone)  # fails after the key file is written
+    result = filed.test_cli_runner().invoke(args=["keys", "rotate"])
+
+    assert result.exit_code == 1
+    assert "Re-encrypting failed (database is locked)" in result.output
+    assert "gAAAA-ciphertext" not in result.output
+    assert "The new key stays first" in result.output
+    keys = read_keys(path.read_text())
+    assert len(keys) == len(old_keys) + 1
+    assert keys[1:] == old_keys
+    assert ciphertexts(filed) == before
+    assert all(SecretBox(keys).can_decrypt(value) for value in before)
+    with filed.app_context():
+        rotated = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "key_rotated"))
+    assert rotated is None
+
+
+def test_a_secret_a_worker_encrypted_under_the_new_key_survives_a_failed_rotation(
+        filed, monkeypatch):
+    saved_by_worker = []
+
+    def a_worker_saves_then_the_commit_fails(*_args, **_kwargs):
+        with filed.app_context():  # a worker sees the new key file by its mtime
+            saved_by_worker.append(secret_box().encrypt(TOKENS["gitlab"]))
+        raise RuntimeError("database is locked")
+    monkeypatch.setattr("webapp.keys.record", a_worker_saves_then_the_commit_fails)
+
+    assert filed.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 1
+
+    keys = read_keys(key_file(filed).read_text())
+    assert SecretBox(keys[:1]).decrypt(saved_by_worker[0]) == TOKENS["gitlab"]
+    assert filed.test_cli_runner().invoke(args=["keys", "check"]).exit_code == 0
 
 
 def test_after_rotating_the_old_key_can_be_retired_and_the_app_still_decrypts(filed):

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import threading
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from tests.conftest import ADMIN, PASSWORD, VIEWER, csrf_token, signed_in
+from webapp.auth.service import Throttled, authenticate
 from webapp.extensions import db
-from webapp.models import AuditEvent, User
+from webapp.models import AuditEvent, SignInFailure, User, utcnow
 
 GENERIC = "The username or password is wrong."
+WRITE = re.compile(r'\s*(INSERT|UPDATE|DELETE)\s+(?:INTO\s+|FROM\s+)?"?(\w+)', re.IGNORECASE)
 
 
 def sign_in(client, username, password, next_url="", **environ):
@@ -50,14 +57,51 @@ def test_a_failed_sign_in_says_the_same_whatever_was_wrong(app, username, passwo
     assert response.status_code == 401
     assert GENERIC in response.get_data(as_text=True)
     assert PASSWORD not in response.get_data(as_text=True)
-    assert [event.target for event in audit(app, "sign_in_failed")] == [username]
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
+def test_a_failed_sign_in_names_an_account_in_the_audit_log_only_if_it_exists(app):
+    sign_in(app.test_client(), ADMIN, "wrong password!")
+    sign_in(app.test_client(), "nobody", PASSWORD)
+
+    assert [event.target for event in audit(app, "sign_in_failed")] == [ADMIN, "unknown user"]
+
+
+def test_a_password_typed_as_the_username_is_kept_nowhere_in_the_audit_log(make_app):
+    app = make_app(SIGN_IN_FAILURE_LIMIT=1, SIGN_IN_DELAY_SECONDS=60)
+    typed = "Hunter2-my.real@password"  # a valid username by its characters
+
+    assert sign_in(app.test_client(), typed, "wrong password!").status_code == 401
+    assert sign_in(app.test_client(), typed, "wrong password!").status_code == 429
+
+    with app.app_context():
+        rows = db.session.execute(text("SELECT * FROM audit_event")).all()
+    assert rows
+    assert not [row for row in rows if typed in repr(tuple(row))]
+    assert [event.target for event in audit(app, "sign_in_throttled")] == ["unknown user"]
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/x", "/\\evil", "/\\/evil.example",
+    "///evil.example", "/\t/evil.example", "\t//evil.example", "/\n/evil.example",
+    "/\r\nX-Injected: 1", "/charts\r\nX-Injected: 1", "/\x00/evil.example",
+    "/\x7f/evil.example", "javascript:alert(1)", " //evil.example", "evil.example"])
 def test_the_next_address_never_leaves_the_app(app, target):
     response = sign_in(app.test_client(), ADMIN, PASSWORD, next_url=target)
 
+    assert response.status_code == 303
     assert response.headers["Location"] == "/"
+    assert "X-Injected" not in response.headers
+
+
+@pytest.mark.parametrize("target", ["/charts?tab=values", "/%09/evil.example", "/a b"])
+def test_a_next_path_of_this_app_is_kept_and_stays_on_this_host(app, target):
+    response = sign_in(app.test_client(), ADMIN, PASSWORD, next_url=target)
+
+    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 303
+    assert (location.scheme, location.netloc) == ("", "")
+    assert response.headers["Location"].startswith("/")
+    assert not response.headers["Location"].startswith("//")
 
 
 def test_failed_sign_ins_per_account_are_throttled_even_from_new_addresses(make_app):
@@ -86,9 +130,6 @@ def test_failed_sign_ins_per_address_are_throttled_whatever_the_account(make_app
 
 
 def test_the_wait_doubles_with_each_further_failure(make_app):
-    from datetime import timedelta
-
-    from webapp.models import SignInFailure, utcnow
     app = make_app(SIGN_IN_FAILURE_LIMIT=2, SIGN_IN_DELAY_SECONDS=10)
     with app.app_context():
         db.session.add(SignInFailure(key="user:admin", failures=5,
@@ -99,6 +140,76 @@ def test_the_wait_doubles_with_each_further_failure(make_app):
 
     # 10 s * 2^(5-2) = 80 s after the last failure, 30 s ago: about 50 s to go.
     assert 45 <= int(refused.headers["Retry-After"]) <= 51
+
+
+def failures(app) -> dict[str, int]:
+    with app.app_context():
+        return {row.key: row.failures for row in db.session.scalars(select(SignInFailure))}
+
+
+def test_parallel_wrong_passwords_get_no_more_tries_than_the_limit(make_app):
+    app = make_app(SIGN_IN_FAILURE_LIMIT=3, SIGN_IN_DELAY_SECONDS=60)
+    attempts = 12
+    start = threading.Barrier(attempts)
+    outcomes = []
+
+    def attempt():
+        with app.app_context():
+            start.wait()
+            try:
+                outcomes.append(authenticate(ADMIN, "wrong password!", "198.51.100.1"))
+            except Throttled:
+                outcomes.append("throttled")
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes, key=str) == [None] * 3 + ["throttled"] * (attempts - 3)
+    assert failures(app) == {"user:admin": 3, "addr:198.51.100.1": 3}
+
+
+def test_a_refused_attempt_while_waiting_does_not_lengthen_the_wait(make_app):
+    app = make_app(SIGN_IN_FAILURE_LIMIT=2, SIGN_IN_DELAY_SECONDS=60)
+    client = app.test_client()
+    for _ in range(2):
+        sign_in(client, ADMIN, "wrong password!")
+
+    for _ in range(3):
+        assert sign_in(client, ADMIN, PASSWORD).status_code == 429
+
+    assert failures(app)["user:admin"] == 2
+
+
+def test_the_right_password_after_the_wait_signs_in_and_clears_the_count(make_app):
+    app = make_app(SIGN_IN_FAILURE_LIMIT=2, SIGN_IN_DELAY_SECONDS=10)
+    with app.app_context():
+        db.session.add_all([SignInFailure(key=key, failures=4,
+                                          last_failure_at=utcnow() - timedelta(seconds=41))
+                            for key in ("user:admin", "addr:127.0.0.1")])
+        db.session.commit()
+
+    # 10 s * 2^(4-2) = 40 s after the last failure, 41 s ago: the wait is over.
+    assert sign_in(app.test_client(), ADMIN, PASSWORD).status_code == 303
+    assert failures(app) == {}
+
+
+def test_a_wrong_password_after_the_wait_is_tried_and_doubles_the_wait(make_app):
+    app = make_app(SIGN_IN_FAILURE_LIMIT=2, SIGN_IN_DELAY_SECONDS=10)
+    with app.app_context():
+        db.session.add(SignInFailure(key="user:admin", failures=2,
+                                     last_failure_at=utcnow() - timedelta(seconds=11)))
+        db.session.commit()
+    client = app.test_client()
+
+    assert sign_in(client, ADMIN, "wrong password!").status_code == 401
+    refused = sign_in(client, ADMIN, PASSWORD)
+
+    assert refused.status_code == 429
+    assert 10 < int(refused.headers["Retry-After"]) <= 20
+    assert failures(app)["user:admin"] == 3
 
 
 def test_signing_out_ends_the_session(app):
@@ -173,6 +284,28 @@ def test_a_trusted_proxy_signs_its_user_in_as_a_viewer_on_first_sight(proxied):
     assert refused.status_code == 403
 
 
+def test_parallel_first_requests_of_a_new_proxy_user_all_succeed_with_one_account(proxied):
+    statuses = []
+    start = threading.Barrier(6)
+
+    def first_request():
+        client = proxied.test_client()
+        start.wait(10)
+        statuses.append(client.get("/charts", headers={"X-Forwarded-User": "dave"},
+                                   environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code)
+
+    threads = [threading.Thread(target=first_request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert statuses == [200] * 6
+    with proxied.app_context():
+        assert db.session.scalars(select(User.username)
+                                  .where(User.username == "dave")).all() == ["dave"]
+
+
 def test_a_trusted_proxy_user_listed_as_admin_may_change(proxied):
     client = proxied.test_client()
     environ = {"REMOTE_ADDR": "10.1.9.9"}
@@ -182,6 +315,57 @@ def test_a_trusted_proxy_user_listed_as_admin_may_change(proxied):
                            headers={"X-Forwarded-User": "boss"}, environ_base=environ)
 
     assert response.status_code == 303
+
+
+def writes_during(app, request):
+    """The INSERT, UPDATE and DELETE statements the database saw while request ran."""
+    seen = []
+
+    def note(_connection, _cursor, statement, *_args):
+        write = WRITE.match(statement)
+        if write:
+            seen.append(f"{write[1].upper()} {write[2]}")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 200
+    return seen
+
+
+def test_a_get_by_a_known_proxy_user_whose_role_holds_writes_nothing(proxied):
+    client = proxied.test_client()
+
+    def get(name):
+        return lambda: client.get("/charts", headers={"X-Forwarded-User": name},
+                                  environ_base={"REMOTE_ADDR": "10.1.2.3"})
+
+    assert writes_during(proxied, get("carol")) == ["INSERT user_account", "INSERT audit_event"]
+    assert writes_during(proxied, get("carol")) == []
+    assert writes_during(proxied, get("boss")) == ["INSERT user_account", "INSERT audit_event"]
+    assert writes_during(proxied, get("boss")) == []
+
+
+def test_a_get_by_a_proxy_user_writes_once_when_the_admin_list_changes_the_role(make_app):
+    def app_listing(admins):
+        return make_app(TRUSTED_PROXY_HEADER="X-Forwarded-User", TRUSTED_PROXIES="10.1.0.0/16",
+                        ADMIN_USERS=admins)
+
+    def get(app):
+        client = app.test_client()
+        return lambda: client.get("/charts", headers={"X-Forwarded-User": "carol"},
+                                  environ_base={"REMOTE_ADDR": "10.1.2.3"})
+
+    before, after = app_listing(""), app_listing("carol")
+    writes_during(before, get(before))
+
+    assert writes_during(after, get(after)) == ["UPDATE user_account", "INSERT audit_event"]
+    assert writes_during(after, get(after)) == []
+    assert [event.details["role"] for event in audit(after, "role_changed")] == ["admin"]
 
 
 def test_the_header_from_an_untrusted_address_is_ignored(proxied, caplog):

@@ -21,6 +21,10 @@ ENVIRONMENT_KEYS = ("The keys come from GITOPS_TOKEN_KEYS (or instance/config.py
                     "command cannot change: put a new key (`flask --app wsgi keys generate`) "
                     "first in that setting, restart the app, then run `flask --app wsgi keys "
                     "reencrypt`.")
+ROTATE_FAILED = ("Re-encrypting failed ({error}); the stored secrets are unchanged. The new key "
+                 "stays first in {path}, in front of every old key, so everything still "
+                 "decrypts and secrets saved since then are under the new key. Back the file "
+                 "up, then run `flask --app wsgi keys reencrypt` to finish.")
 
 
 def init_app(app: Flask) -> None:
@@ -49,6 +53,12 @@ def _reencrypt(box: SecretBox) -> int:
         setattr(config, column, box.rotate(value))
         count += 1
     return count
+
+
+def _summary(error: Exception) -> str:
+    # Only the first line: database errors go on with the SQL and its parameters.
+    lines = str(error).splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _key_file() -> Path:
@@ -88,20 +98,25 @@ def rotate() -> None:
     if broken:
         raise click.ClickException("No configured key opens: " + ", ".join(broken)
                                    + ". Enter them again first; nothing was changed.")
-    old = read_keys(path.read_text())
-    new_keys = [new_token_key(), *old]
+    new_keys = [new_token_key(), *read_keys(path.read_text())]
     box = SecretBox(new_keys)
+    written = False
     try:
         count = _reencrypt(box)
         # The new key goes to disk before the commit: a crash in between leaves secrets
         # under an old key, which the file still holds, never under a key that is lost.
         write_keys(path, new_keys)
+        written = True
         record("key_rotated", "token keys", {"secrets_reencrypted": count, "keys": len(new_keys)},
                actor="cli", commit=False)
         db.session.commit()
-    except Exception:
+    except Exception as error:
         db.session.rollback()
-        write_keys(path, old)
+        if written:
+            # Never put the old file back: a worker may already have saved a secret under
+            # the new key. An extra key in front is harmless, the old ones still open the rest.
+            message = ROTATE_FAILED.format(path=path, error=_summary(error))
+            raise click.ClickException(message) from error
         raise
     click.echo(f"Re-encrypted {count} stored secrets under a new key, now first in {path}. "
                "Running workers pick it up on their own. Back the file up; once `keys check` "

@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.audit import record
 from webapp.auth.service import USERNAME
@@ -27,6 +28,7 @@ class ProxyTrust:
 
     @property
     def enabled(self) -> bool:
+        """Whether a header and trusted proxies are both configured."""
         return bool(self.header and self.networks)
 
     def trusts(self, address: str | None) -> bool:
@@ -52,7 +54,7 @@ def peer_address() -> str | None:
 
 
 def proxy_user() -> User | None:
-    """The user the trusted proxy names on this request, created as a viewer on first sight."""
+    """The user the trusted proxy names: made on first sight, its role kept to the admin list."""
     trust: ProxyTrust = current_app.extensions["proxy_trust"]
     if not trust.enabled:
         return None
@@ -68,14 +70,20 @@ def proxy_user() -> User | None:
         return None
     user = db.session.scalar(select(User).where(User.username == name))
     if user is None:
-        # One write, the first time the proxy names this user (even on a GET).
+        # One of the only two writes here (even on a GET): the first time the proxy names a
+        # user, else the request could not be attributed to anyone.
         user = User(username=name, source="proxy",
                     role="admin" if name in trust.admins else "viewer")
         db.session.add(user)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # a parallel first request made the same user: use that one
+            db.session.rollback()
+            return db.session.scalar(select(User).where(User.username == name))
         record("user_created", name, {"by": "trusted proxy", "role": user.role}, actor=name)
         return user
     # GITOPS_ADMIN_USERS decides the role of proxy users; it can only promote local ones.
+    # The other write, only when the role differs: requests after the first change nothing.
     wanted = "admin" if name in trust.admins else (
         "viewer" if user.source == "proxy" else user.role)
     if user.role != wanted:

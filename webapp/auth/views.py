@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
 from webapp.audit import record
 from webapp.auth import bp
 from webapp.auth.forms import PasswordForm, SignInForm
-from webapp.auth.service import AccountError, Throttled, authenticate, set_password
+from webapp.auth.service import AccountError, Throttled, authenticate, known_username, set_password
 from webapp.extensions import db
 from webapp.models import User
 
@@ -17,10 +19,20 @@ FAILED = "The username or password is wrong."
 
 def _safe_next(target: str | None) -> str:
     """Where to go after signing in: a path of this app, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") \
-            and "\\" not in target:
+    if target and _is_local_path(target):
         return request.script_root + target
     return url_for("index")
+
+
+def _is_local_path(target: str) -> bool:
+    """Whether target is a path on this host, as every browser would read it."""
+    # Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/x" and "/\\x"
+    # mean "//x", another host; control characters would also split the Location header.
+    if any(char < " " or char in "\x7f\\" for char in target):
+        return False
+    parts = urlsplit(target)
+    return (not parts.scheme and not parts.netloc and target.startswith("/")
+            and not target.startswith("//"))
 
 
 @bp.get("/sign-in")
@@ -39,14 +51,14 @@ def submit_sign_in():
     try:
         user = authenticate(form.username.data, form.password.data, request.remote_addr)
     except Throttled as throttled:
-        record("sign_in_throttled", form.username.data[:150], {"wait_seconds": throttled.seconds},
-               actor=None)
+        record("sign_in_throttled", known_username(form.username.data),
+               {"wait_seconds": throttled.seconds}, actor=None)
         message = (f"Too many failed sign-ins. Wait {throttled.seconds} seconds and try "
                    "again.")
         response = render_template("auth/sign_in.html", form=form, error=message)
         return response, 429, {"Retry-After": str(throttled.seconds)}
     if user is None:
-        record("sign_in_failed", form.username.data[:150], actor=None)
+        record("sign_in_failed", known_username(form.username.data), actor=None)
         return render_template("auth/sign_in.html", form=form, error=FAILED), 401
     session.clear()  # a fresh session: nothing from before signing in carries over
     session.permanent = True
