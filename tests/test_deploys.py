@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import threading
 
 import pytest
@@ -92,6 +93,10 @@ def test_deploy_change_and_redeploy(app, ready, harness, simulator):
     assert manifest["spec"]["source"]["repoURL"].startswith(simulator.url)
     attempts = history(app)
     assert [d.outcome for d in attempts] == ["deployed", "deployed", "unchanged"]
+    page = ready.get("/deployment-template").get_data(as_text=True)
+    assert re.findall(r'<tr class="outcome-(\w+)">', page) == ["unchanged", "deployed",
+                                                              "deployed"]  # newest first
+    assert f">{commits[0].sha[:12]}</a>" in page and f">{commits[1].sha[:12]}</a>" in page
     assert attempts[1].commit_sha == commits[0].sha
     assert [d.revision for d in attempts] == [1, 2, 3]
 
