@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import signed_in
 from tests.test_deploys import VALUES_V1, VALUES_V2, configure, create_app, deploy, history, post
-from webapp.deploy import service
+from webapp.deploy import lease, service
 from webapp.deploy.forms import ChartDeployForm
 from webapp.extensions import db
 from webapp.models import Application, GitOpsConfig, utcnow
@@ -38,10 +39,9 @@ def hold_lease(app, name: str, seconds: float) -> None:
         db.session.commit()
 
 
-def test_deploys_in_two_worker_processes_land_in_revision_order(app, ready, harness, simulator,
-                                                               monkeypatch):
-    # Each call gets its own thread lock, as in two gunicorn workers: only the lease orders.
-    monkeypatch.setattr(service, "_lock_for", lambda application_id: threading.Lock())
+def test_parallel_deploys_land_in_revision_order(app, ready, harness, simulator):
+    # Each request has its own database session, as in separate gunicorn workers: the
+    # lease on the application's row is all that orders them.
     results = []
 
     def run(client, values):
@@ -80,6 +80,45 @@ def test_a_deploy_waits_for_another_workers_lease_then_gives_up_sending_nothing(
     assert "Another deploy of shop is still running" in response.get_data(as_text=True)
     assert simulator.calls() == []
     assert [d.outcome for d in history(app)] == ["failed"]
+
+
+def test_a_lease_that_cannot_be_released_does_not_hide_the_deploys_outcome(
+        make_app, harness, simulator, monkeypatch):
+    app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True, SQLITE_BUSY_TIMEOUT_MS=50)
+    client = signed_in(app)
+    configure(client, harness, simulator)
+    create_app(client)
+    with app.app_context():
+        path = db.engine.url.database
+    blocker = sqlite3.connect(path, timeout=0)
+    real_finish = service.finish
+    warnings = []
+
+    def finish_then_lock_the_database(*args, **kwargs):
+        deployment = real_finish(*args, **kwargs)
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds the database from now on
+        return deployment
+
+    class GivingUp:
+        """The lease's logger: when the release gives up, the other writer lets go."""
+
+        def warning(self, message, *args):
+            warnings.append(message % args)
+            blocker.rollback()
+
+    monkeypatch.setattr(service, "finish", finish_then_lock_the_database)
+    monkeypatch.setattr(lease, "log", GivingUp())
+    try:
+        response = deploy(client)
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "Deployed shop to dev: revision 1." in response.get_data(as_text=True)
+    assert [w for w in warnings if "could not release the deploy lease" in w]
+    with app.app_context():  # still held: it expires on its own
+        assert db.session.scalar(select(Application.deploy_lease)) is not None
 
 
 def test_an_expired_lease_of_a_worker_that_died_is_taken_over(app, ready, harness, simulator):

@@ -7,14 +7,18 @@ repository, so later deploys keep going there.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from webapp.deploy.chart import ChartSource
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
 from webapp.providers.base import Repository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,14 @@ class Attempt:
     def record_refusal(self, message: str) -> None:
         """Record an attempt refused before anything was sent: the history lists it too."""
         db.session.rollback()
-        deployment = self.start()
-        deployment.outcome, deployment.finished_at = "failed", utcnow()
-        deployment.message = message
-        db.session.commit()
+        try:
+            deployment = self.start()
+            deployment.outcome, deployment.finished_at = "failed", utcnow()
+            deployment.message = message
+            db.session.commit()
+        except OperationalError:  # the database is busy: the refusal itself still shows
+            db.session.rollback()
+            log.warning("could not record a refused deploy: %s", message)
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ class Plan:
     precreated: bool
 
 
-def finish(deployment_id: int, outcome: str, *, plan: Plan, repo: Repository | None = None,
+def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Repository | None = None,
             sha: str | None = None, commit_url: str | None = None,
             message: str | None = None) -> Deployment:
     """Record the outcome; a first successful deploy also pins the application's repository."""
@@ -97,7 +105,10 @@ def finish(deployment_id: int, outcome: str, *, plan: Plan, repo: Repository | N
         application = db.session.get(Application, plan.application_id)
         # Pinned by the first successful deploy, and again after its configuration was
         # deleted (the link is gone: the repository on the active provider takes over).
-        if application is not None and application.config_id is None:
+        # A configuration deleted while the deploy ran pins nothing (its id may be reused).
+        config = db.session.get(GitOpsConfig, plan.config_id)
+        if application is not None and application.config_id is None \
+                and config is not None and config.kind == plan.provider:
             application.config_id = plan.config_id
             application.repository_name = repo.name
             application.repository_id = repo.id

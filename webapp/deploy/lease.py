@@ -9,6 +9,7 @@ own check (the branch must not have moved) still guards a deploy that outlives i
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from webapp.extensions import db
 from webapp.models import Application, utcnow
 
 POLL_SECONDS = 0.05
+RELEASE_TRIES = 5
+log = logging.getLogger(__name__)
 
 
 class DeployBusy(Exception):
@@ -36,13 +39,26 @@ def deploy_lease(application_id: int, name: str, *, hold_seconds: float,
     try:
         yield
     finally:
+        _release(application_id, token)
+
+
+def _release(application_id: int, token: str) -> None:
+    """Give the lease back; never raises, so the deploy's own outcome is what the user sees."""
+    for attempt in range(RELEASE_TRIES):
         db.session.rollback()
-        db.session.execute(update(Application)
-                           .where(Application.id == application_id,
-                                  Application.deploy_lease == token)
-                           .values(deploy_lease=None, deploy_lease_until=None)
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
+        try:
+            db.session.execute(update(Application)
+                               .where(Application.id == application_id,
+                                      Application.deploy_lease == token)
+                               .values(deploy_lease=None, deploy_lease_until=None)
+                               .execution_options(synchronize_session=False))
+            db.session.commit()
+            return
+        except OperationalError:  # busy or disconnected: try again, then let it expire
+            db.session.rollback()
+            time.sleep(POLL_SECONDS * (attempt + 1))
+    log.warning("could not release the deploy lease of application %s; it expires on its "
+                "own", application_id)
 
 
 def _acquire(application_id: int, name: str, hold_seconds: float, wait_seconds: float) -> str:

@@ -2,16 +2,15 @@
 
 A deploy holds no database transaction while it talks to the provider: it records the
 attempt (taking the environment's next revision), commits, then records the outcome.
-Deploys of one application are serialised: by a thread lock within a process and by a
-lease on the application's row across worker processes (`lease.py`), so revisions land
-in the order they were numbered. Should a deploy outlive its lease, the provider's own check
-(the branch must not have moved) still makes the late one re-read the branch and commit on
-top, a bounded number of times.
+Deploys of one application are serialised by a lease on the application's row
+(`lease.py`), which holds across the threads of a worker and across worker processes alike,
+with a bounded wait: revisions land in the order they were numbered. Should a deploy
+outlive its lease, the provider's own check (the branch must not have moved) still makes
+the late one re-read the branch and commit on top, a bounded number of times.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,8 +31,6 @@ from webapp.settings.connection import build_provider, saved_settings
 
 MAX_ATTEMPTS = 3  # commits re-tried after the branch moved under us
 LEASE_MARGIN_SECONDS = 30.0  # the lease outlives the deploy's deadline by this much
-_locks: dict[int, threading.Lock] = {}
-_locks_guard = threading.Lock()
 
 
 class GateClosed(Exception):
@@ -55,11 +52,6 @@ class DeployResult:
     clone_url: str
     manifest: str
     repository_secret: str  # what Argo CD needs to read the private repository
-
-
-def _lock_for(application_id: int) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(application_id, threading.Lock())
 
 
 def argo_settings() -> ArgoSettings:
@@ -92,7 +84,7 @@ def deploy(application: Application, environment: Environment, source: str,
     try:
         settings = _settings_or_refuse(application, config)
         options = current_app.config
-        with _lock_for(application.id), deploy_lease(
+        with deploy_lease(
                 application.id, application.name, wait_seconds=options["DEPLOY_WAIT"],
                 hold_seconds=options["DEPLOY_DEADLINE"] + LEASE_MARGIN_SECONDS):
             return _deploy_under_lease(attempt, settings, make_files, manifest_path, author)
@@ -120,9 +112,10 @@ def _settings_or_refuse(application: Application, config: GitOpsConfig) -> Provi
 def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, make_files,
                         manifest_path: str, author: Author | None) -> DeployResult:
     deployment = attempt.start()
-    plan = attempt.plan()  # read under the lease: another worker may have pinned it
-    db.session.close()  # no transaction while the provider is called
+    plan = None
     try:
+        plan = attempt.plan()  # read under the lease: another worker may have pinned it
+        db.session.close()  # no transaction while the provider is called
         provider = build_provider(settings)
         provider.http.deadline = time.monotonic() + current_app.config["DEPLOY_DEADLINE"]
         repo = _repository(provider, plan)
