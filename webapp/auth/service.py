@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
@@ -146,7 +146,7 @@ def _swap(keys: list[str], seen: dict[str, tuple[int, datetime]]) -> bool:
                 db.session.rollback()
                 return False
         db.session.commit()
-    except IntegrityError:  # another attempt inserted the same key first
+    except (IntegrityError, OperationalError):  # another attempt got in first, or busy
         db.session.rollback()
         return False
     return True
