@@ -37,10 +37,6 @@ def provider(sim, **overrides) -> AzureDevOpsProvider:
     return AzureDevOpsProvider(fake.HARNESS.settings(sim, **overrides), backoff=0.01)
 
 
-def operations(sim) -> list[str]:
-    return [call.operation for call in sim.calls()]
-
-
 def git_of(sim, name: str = "app"):
     return sim.repo(fake.PROJECT, name).git
 
@@ -162,7 +158,7 @@ def test_every_call_of_the_life_cycle_carries_api_version_7_1_in_this_order(sim)
     client.read_file(repo, "main", "a.yaml")
     client.delete_repository(repo)
 
-    assert operations(sim) == [
+    assert sim.operations() == [
         "list_repositories",                                  # identity; namespace reuses it
         "create_repository",
         "list_refs", "get_repository", "create_push",         # first push: empty repository
@@ -170,7 +166,7 @@ def test_every_call_of_the_life_cycle_carries_api_version_7_1_in_this_order(sim)
         "list_refs", "list_items",                            # nothing changed: no push
         "get_item",
         "delete_repository", "purge_repository"]
-    assert {op.id for op in CONTRACT.operations} == set(operations(sim))
+    assert {op.id for op in CONTRACT.operations} == set(sim.operations())
     assert all(call.query.get("api-version") == ["7.1"] for call in sim.calls())
 
 
@@ -188,13 +184,13 @@ def test_identity_and_namespace_take_one_call_between_them(sim):
     assert "scopes" in identity.scope_note
     assert namespace.id == sim.projects["fabrikam fiber"].id
     assert namespace.name == "Fabrikam Fiber"
-    assert operations(sim) == ["list_repositories"]
+    assert sim.operations() == ["list_repositories"]
 
 
 def test_the_namespace_check_alone_takes_one_call(sim):
     provider(sim).check_namespace()
 
-    assert operations(sim) == ["list_repositories"]
+    assert sim.operations() == ["list_repositories"]
 
 
 def test_a_missing_project_is_tf200016_and_not_found_naming_it(sim):
@@ -222,7 +218,7 @@ def test_a_new_repository_is_empty_and_has_a_guid(sim):
     assert uuid.UUID(repo.id)
     assert repo.default_branch is None
     assert git_of(sim).empty
-    assert operations(sim) == ["create_repository"]
+    assert sim.operations() == ["create_repository"]
 
 
 def test_a_taken_name_is_409_tf400948_and_the_existing_repository_is_returned(sim):
@@ -303,7 +299,7 @@ def test_the_first_push_to_an_empty_repository_starts_from_forty_zeros(sim):
     result = client.commit_files(repo, "main", FILES, "first",
                                  Author("Jane Doe", "jane@example.com"))
 
-    assert operations(sim) == ["list_refs", "get_repository", "create_push"]
+    assert sim.operations() == ["list_refs", "get_repository", "create_push"]
     body = sim.calls("create_push")[0].request_body
     assert body["refUpdates"] == [{"name": "refs/heads/main", "oldObjectId": ZERO_SHA}]
     assert body["commits"][0]["author"] == {"name": "Jane Doe", "email": "jane@example.com"}
@@ -324,7 +320,7 @@ def test_add_edit_or_nothing_is_decided_from_the_blob_ids(sim):
                                                 "b/c.yaml": b"c: 3\n", "e.yaml": b"e: 5\n"},
                                  "second")
 
-    assert operations(sim) == ["list_refs", "list_items", "create_push"]
+    assert sim.operations() == ["list_refs", "list_items", "create_push"]
     assert sim.calls("create_push")[0].request_body["refUpdates"][0]["oldObjectId"] == first.sha
     assert changes_pushed(sim) == [("edit", "/b/c.yaml"), ("add", "/e.yaml")]
     listed = {item["path"]: item["objectId"]
@@ -346,7 +342,7 @@ def test_an_unchanged_commit_pushes_nothing(sim):
 
     assert again.changed is False
     assert again.sha == first.sha
-    assert operations(sim) == ["list_refs", "list_items"]
+    assert sim.operations() == ["list_refs", "list_items"]
 
 
 def test_binary_files_travel_base64_encoded(sim):
@@ -392,7 +388,7 @@ def test_a_new_branch_starts_from_the_default_branch_as_the_recorded_example_sho
 
     result = client.commit_files(repo, "release", {"a.yaml": b"a: 2\n"}, "release")
 
-    assert operations(sim) == ["list_refs", "get_repository", "list_refs", "list_items",
+    assert sim.operations() == ["list_refs", "get_repository", "list_refs", "list_items",
                                "create_push"]
     assert [call.query["filter"] for call in sim.calls("list_refs")] == [
         ["heads/release"], ["heads/main"]]

@@ -37,10 +37,6 @@ def provider(sim, **overrides) -> BitbucketCloudProvider:
     return BitbucketCloudProvider(fake.HARNESS.settings(sim, **overrides), backoff=0.01)
 
 
-def operations(sim) -> list[str]:
-    return [call.operation for call in sim.calls()]
-
-
 # --- API base and credentials ---------------------------------------------------------
 
 @pytest.mark.parametrize(("host", "api"), [
@@ -64,7 +60,7 @@ def test_an_api_token_signs_in_with_the_account_email_and_reports_its_scopes(sim
     assert identity.scopes == fake.ALL_SCOPES
     assert missing_scopes(client.SCOPES, identity) == []
     assert client.git_username() == "x-bitbucket-api-token-auth"
-    assert operations(sim) == ["get_user"]
+    assert sim.operations() == ["get_user"]
 
 
 def test_an_api_token_with_the_bitbucket_username_is_refused_with_a_hint_about_the_email(sim):
@@ -141,7 +137,7 @@ def test_an_account_that_may_not_create_in_the_workspace_gets_400_which_is_a_mis
 
     assert sim.calls("create_repository")[0].status == 400
     assert "permission" in str(caught.value)
-    assert operations(sim) == ["create_repository"]  # not mistaken for "already exists"
+    assert sim.operations() == ["create_repository"]  # not mistaken for "already exists"
 
 
 # --- the namespace: a project key, or the workspace's oldest project ------------------
@@ -154,7 +150,7 @@ def test_a_project_key_is_looked_up_with_one_call_and_the_repository_lands_in_it
 
     assert namespace.name == "acme"
     assert "NEW (New platform)" in namespace.detail
-    assert operations(sim) == ["get_project", "create_repository"]
+    assert sim.operations() == ["get_project", "create_repository"]
     assert sim.calls("create_repository")[0].request_body["project"]["key"] == "NEW"
     assert sim.repo("acme", "app").project.key == "NEW"
     assert repo.created
@@ -201,7 +197,7 @@ def test_a_taken_slug_answers_400_and_the_existing_repository_is_returned_in_two
 
     assert again.id == first.id == "acme/app"
     assert again.created is False
-    assert operations(sim) == ["create_repository", "get_repository"]
+    assert sim.operations() == ["create_repository", "get_repository"]
     assert sim.calls("create_repository")[0].status == 400
 
 
@@ -261,7 +257,7 @@ def test_delete_is_one_call(sim):
 
     client.delete_repository(repo)
 
-    assert operations(sim) == ["delete_repository"]
+    assert sim.operations() == ["delete_repository"]
     assert sim.calls()[0].status == 204
     assert sim.repo("acme", "app") is None
 
@@ -275,7 +271,7 @@ def test_the_first_commit_to_an_empty_repository_defines_main(sim):
 
     result = client.commit_files(repo, "main", FILES, "first", Author("Jane Doe", EMAIL))
 
-    assert operations(sim) == ["get_branch", "create_commit", "get_branch"]
+    assert sim.operations() == ["get_branch", "create_commit", "get_branch"]
     upload = sim.calls("create_commit")[0]
     assert upload.status == 201
     assert upload.request_body["form"] == {"message": "first", "branch": "main",
@@ -296,7 +292,7 @@ def test_only_changed_files_are_uploaded_with_the_tip_as_parent(sim):
 
     second = client.commit_files(repo, "main", {**FILES, "d.yaml": b"d: 4\n"}, "second")
 
-    assert operations(sim) == ["get_branch", "get_file", "get_file", "get_file",
+    assert sim.operations() == ["get_branch", "get_file", "get_file", "get_file",
                                "create_commit", "get_branch"]
     reads = [call.path for call in sim.calls("get_file")]
     assert all(f"/src/{first.sha}/" in path for path in reads)  # one snapshot, by SHA
@@ -319,7 +315,7 @@ def test_an_unchanged_commit_makes_no_commit(sim):
 
     assert again.changed is False
     assert again.sha == first.sha
-    assert operations(sim) == ["get_branch", "get_file", "get_file", "get_file"]
+    assert sim.operations() == ["get_branch", "get_file", "get_file", "get_file"]
     assert len(sim.repo("acme", "app").git.history("main")) == 1
 
 
@@ -372,7 +368,7 @@ def test_a_new_branch_starts_from_the_main_branch_without_moving_it(sim):
 
     result = client.commit_files(repo, "release/1", {"r.yaml": b"r: 1\n"}, "release")
 
-    assert operations(sim) == ["get_branch", "create_commit", "get_branch"]
+    assert sim.operations() == ["get_branch", "create_commit", "get_branch"]
     assert "parents" not in sim.calls("create_commit")[0].request_body["form"]
     git = sim.repo("acme", "app").git
     assert git.branches["main"] == main.sha

@@ -75,7 +75,7 @@ def test_creating_an_existing_repository_costs_two_calls_and_returns_it(sim):
     again = client.ensure_repository("app")
 
     assert again.id == first.id
-    assert [call.operation for call in sim.calls()] == ["create_org_repo", "get_repo"]
+    assert sim.operations() == ["create_org_repo", "get_repo"]
 
 
 def test_a_commit_is_five_calls_and_an_unchanged_one_three(sim):
@@ -84,12 +84,12 @@ def test_a_commit_is_five_calls_and_an_unchanged_one_three(sim):
     sim.clear_log()
 
     client.commit_files(repo, "main", FILES, "first")
-    assert [c.operation for c in sim.calls()] == [
+    assert sim.operations() == [
         "get_ref", "get_commit", "create_tree", "create_commit", "update_ref"]
     sim.clear_log()
 
     client.commit_files(repo, "main", FILES, "again")
-    assert [c.operation for c in sim.calls()] == ["get_ref", "get_commit", "create_tree"]
+    assert sim.operations() == ["get_ref", "get_commit", "create_tree"]
 
 
 def test_an_empty_repository_is_started_through_the_contents_api(sim):

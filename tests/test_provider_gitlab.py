@@ -34,10 +34,6 @@ def provider(sim, **overrides) -> GitLabProvider:
     return GitLabProvider(fake.HARNESS.settings(sim, **overrides), backoff=0.01)
 
 
-def operations(sim) -> list[str]:
-    return [call.operation for call in sim.calls()]
-
-
 # --- where the API lives ------------------------------------------------------------
 
 
@@ -64,7 +60,7 @@ def test_a_host_with_a_path_prefix_is_reached_below_that_prefix():
 
         assert client.check_identity().username == "jane.doe"
 
-    assert operations(prefixed) == ["get_user", "get_token_self"]
+    assert prefixed.operations() == ["get_user", "get_token_self"]
 
 
 # --- identity and group ---------------------------------------------------------------
@@ -118,7 +114,7 @@ def test_the_group_is_looked_up_once_per_client(sim):
     client.ensure_repository("one")
     client.ensure_repository("two")
 
-    assert operations(sim) == ["get_group", "create_project", "create_project"]
+    assert sim.operations() == ["get_group", "create_project", "create_project"]
     assert sim.calls("create_project")[0].request_body["namespace_id"] == 43
 
 
@@ -128,7 +124,7 @@ def test_the_group_is_looked_up_once_per_client(sim):
 def test_a_new_project_is_private_with_a_readme_on_main_and_costs_two_calls(sim):
     repo = provider(sim).ensure_repository("shop")
 
-    assert operations(sim) == ["get_group", "create_project"]
+    assert sim.operations() == ["get_group", "create_project"]
     assert sim.calls("create_project")[0].request_body == {
         "name": "shop", "path": "shop", "namespace_id": 43, "visibility": "private",
         "initialize_with_readme": True, "default_branch": "main",
@@ -148,7 +144,7 @@ def test_a_taken_path_answers_400_and_the_existing_project_is_returned(sim):
 
     again = client.ensure_repository("shop")
 
-    assert operations(sim) == ["create_project", "get_project"]
+    assert sim.operations() == ["create_project", "get_project"]
     assert sim.calls("create_project")[0].status == 400
     assert sim.calls("get_project")[0].path == "/projects/platform%2Fapps%2Fshop"
     assert (again.id, again.created) == (first.id, False)
@@ -185,7 +181,7 @@ def test_a_commit_reads_each_file_then_commits_once(sim):
 
     result = client.commit_files(repo, "main", FILES, "first")
 
-    assert operations(sim) == ["get_file", "get_file", "get_file", "create_commit"]
+    assert sim.operations() == ["get_file", "get_file", "get_file", "create_commit"]
     assert sim.calls("get_file")[1].path.endswith("/repository/files/chart%2Fvalues.yaml")
     body = sim.calls("create_commit")[0].request_body
     assert [a["action"] for a in body["actions"]] == ["create", "create", "create"]
@@ -202,7 +198,7 @@ def test_a_changed_file_is_updated_with_its_last_commit_and_unchanged_ones_are_l
 
     client.commit_files(repo, "main", {**FILES, "d.yaml": b"d: 4\n"}, "second")
 
-    assert operations(sim) == ["get_file", "get_file", "get_file", "create_commit"]
+    assert sim.operations() == ["get_file", "get_file", "get_file", "create_commit"]
     assert sim.calls("create_commit")[0].request_body["actions"] == [
         {"action": "update", "file_path": "d.yaml", "content": "d: 4\n",
          "last_commit_id": first.sha}]
@@ -216,7 +212,7 @@ def test_an_unchanged_commit_only_reads_and_returns_the_tip(sim):
 
     again = client.commit_files(repo, "main", FILES, "again")
 
-    assert operations(sim) == ["get_file", "get_file", "get_file"]
+    assert sim.operations() == ["get_file", "get_file", "get_file"]
     assert (again.sha, again.changed) == (first.sha, False)
 
 
@@ -293,7 +289,7 @@ def test_an_empty_project_gets_its_first_commit_on_main(sim):
     result = client.commit_files(repo, "main", FILES, "first deploy")
 
     git = sim.projects[900].git
-    assert operations(sim) == ["get_file", "create_commit"]  # no branch: nothing to read
+    assert sim.operations() == ["get_file", "create_commit"]  # no branch: nothing to read
     assert git.tip("main").files == FILES
     assert git.tip("main").parents == ()
     assert git.tip("main").sha == result.sha
@@ -333,7 +329,7 @@ def test_a_delayed_deletion_is_purged_at_once_so_the_path_is_free_again(sim):
 
     client.delete_repository(repo)
 
-    assert operations(sim) == ["delete_project", "delete_project"]
+    assert sim.operations() == ["delete_project", "delete_project"]
     mark, purge = sim.calls("delete_project")
     assert (mark.query, mark.status) == ({}, 202)
     assert purge.query == {"permanently_remove": ["true"],
@@ -403,7 +399,7 @@ def test_a_client_that_did_not_create_the_project_reads_its_path_before_deleting
 
     provider(sim).delete_repository(repo)
 
-    assert operations(sim) == ["get_project", "delete_project", "delete_project"]
+    assert sim.operations() == ["get_project", "delete_project", "delete_project"]
     assert sim.project_at("platform/apps/shop") is None
 
 

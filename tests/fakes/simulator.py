@@ -138,6 +138,10 @@ class Simulator:
         return [exchange for exchange in self.exchanges
                 if not operations or exchange.operation in operations]
 
+    def operations(self) -> list[str]:
+        """The operation ids of the recorded exchanges, in order."""
+        return [exchange.operation for exchange in self.exchanges]
+
     def clear_log(self) -> None:
         """Forget the exchanges recorded so far (not the state)."""
         self.exchanges.clear()

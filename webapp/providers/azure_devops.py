@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import requests
 
@@ -27,6 +27,7 @@ from webapp.providers.base import (
     RepositoryLinks,
     ScopeRule,
     guard_answers,
+    without_user_info,
 )
 from webapp.providers.http import HttpSeam, segment
 
@@ -247,7 +248,7 @@ class AzureDevOpsProvider(RepositoryLinks):
         return f"/{segment(self.project)}/_apis/git{path}"
 
     def _repository(self, data: dict, created: bool = False) -> Repository:
-        clone = _without_user_info(data["remoteUrl"])
+        clone = without_user_info(data["remoteUrl"])
         default = data.get("defaultBranch")  # absent until the first push
         return Repository(name=data["name"], id=data["id"], clone_url=clone,
                           web_url=data.get("webUrl") or clone,
@@ -317,13 +318,5 @@ def _blob_id(content: bytes) -> str:
     return hashlib.sha1(header + content, usedforsecurity=False).hexdigest()
 
 
-def _without_user_info(url: str) -> str:
-    """url without the 'org@' Azure puts in remoteUrl: Argo CD brings its own credentials."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
 def _item_path(path: str) -> str:
     return "/" + path.lstrip("/")
-

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 SCOPES_UNKNOWN = None  # a provider that does not say which scopes a token has
 
@@ -108,6 +109,12 @@ class Author:
 
     name: str
     email: str
+
+
+def without_user_info(url: str) -> str:
+    """url without the 'user@' some providers put in clone URLs: Argo CD brings its own."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class RepositoryLinks:

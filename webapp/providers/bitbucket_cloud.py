@@ -6,7 +6,7 @@ import base64
 import logging
 import re
 from collections.abc import Mapping
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import requests
 
@@ -28,6 +28,7 @@ from webapp.providers.base import (
     ScopeRule,
     UnexpectedResponse,
     guard_answers,
+    without_user_info,
 )
 from webapp.providers.http import HttpSeam, segment
 
@@ -273,7 +274,8 @@ class BitbucketCloudProvider(RepositoryLinks):
         if https is None:
             raise UnexpectedResponse(f"Bitbucket Cloud gave no HTTPS clone URL for "
                                      f"{data.get('full_name')}.")
-        return Repository(name=data["name"], id=data["full_name"], clone_url=_without_user(https),
+        return Repository(name=data["name"], id=data["full_name"],
+                          clone_url=without_user_info(https),
                           web_url=links["html"]["href"],
                           default_branch=(data.get("mainbranch") or {}).get("name"),
                           created=created)
@@ -321,12 +323,6 @@ class BitbucketCloudProvider(RepositoryLinks):
 def _repo_path(full_name: str) -> str:
     workspace, _, slug = full_name.partition("/")
     return f"/repositories/{segment(workspace)}/{segment(slug)}"
-
-
-def _without_user(url: str) -> str:
-    """url without user info: Bitbucket puts the caller's name in it (§4i [U])."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _required_scope(response: requests.Response) -> str | None:
