@@ -29,7 +29,8 @@ def rules(app, methods=None):
 ENDPOINTS = PUBLIC | VIEWER_MAY_POST | {
     "index", "audit.events", "auth.password_page",
     "settings.gitops", "settings.save_config", "settings.validate_config",
-    "settings.revalidate_config", "settings.confirm_delete", "settings.delete_provider",
+    "settings.revalidate_config", "settings.activate_config", "settings.confirm_delete",
+    "settings.delete_provider",
     "deploy.deployment_template", "deploy.charts", "deploy.deploy_template",
     "deploy.deploy_chart", "deploy.create_application", "deploy.create_environment",
     "deploy.set_repository_url",

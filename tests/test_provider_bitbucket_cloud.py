@@ -115,7 +115,7 @@ def test_a_token_that_may_not_delete_names_the_delete_scope(sim):
         provider(sim, token=fake.NO_DELETE_TOKEN).delete_repository(repo)
 
     assert caught.value.missing_scope == "delete:repository:bitbucket"
-    assert [rule.name for rule in missing_scopes(BitbucketCloudProvider.SCOPES, identity)] == [
+    assert [rule.name for rule in missing_scopes(BitbucketCloudProvider.kind.scopes, identity)] == [
         "delete:repository:bitbucket"]
     assert sim.repo("acme", "app") is not None
 

@@ -72,15 +72,15 @@ def test_the_scopes_are_those_gitlab_lists_for_the_token_itself(sim):
     assert identity.username == "jane.doe"
     assert identity.display_name == "Jane Doe"
     assert identity.scopes == ("api", "write_repository")
-    assert missing_scopes(GitLabProvider.SCOPES, identity) == []
+    assert missing_scopes(GitLabProvider.kind.scopes, identity) == []
 
 
 def test_a_read_api_token_is_missing_the_api_scope(sim):
     identity = provider(sim, token=fake.READ_API_TOKEN).check_identity()
 
-    assert [rule.name for rule in missing_scopes(GitLabProvider.SCOPES, identity)] == [
+    assert [rule.name for rule in missing_scopes(GitLabProvider.kind.scopes, identity)] == [
         "api", "write_repository"]
-    assert [rule.required for rule in GitLabProvider.SCOPES] == [True, False]
+    assert [rule.required for rule in GitLabProvider.kind.scopes] == [True, False]
 
 
 def test_a_gitlab_older_than_15_5_has_unknown_scopes_and_says_why(sim):

@@ -77,7 +77,7 @@ def test_the_whole_life_cycle(harness, simulator, make_provider):
     clone = provider.clone_url(repo)
     assert clone.startswith(simulator.url + "/")
     assert "@" not in clone
-    assert provider.web_url(repo).startswith(simulator.url + "/")
+    assert repo.web_url.startswith(simulator.url + "/")
 
     provider.delete_repository(repo)
     assert harness.git(simulator, "shop-api") is None

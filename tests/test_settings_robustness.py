@@ -13,10 +13,10 @@ from tests.fakes import github as fake
 from tests.fakes.fixtures import serve
 from tests.provider_inputs import TOKENS, VALID, form_data, form_for
 from tests.tls import make_pki
+from webapp.configs.store import BUNDLE_UNDECRYPTABLE
 from webapp.crypto import UNDECRYPTABLE_MESSAGE
 from webapp.extensions import db
 from webapp.models import GitOpsConfig
-from webapp.settings.service import BUNDLE_UNDECRYPTABLE
 
 HARNESS = fake.HARNESS
 

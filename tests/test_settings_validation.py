@@ -111,7 +111,7 @@ def test_revalidate_records_a_new_outcome(app, client, harness, simulator):
 
 def test_validation_runs_outside_any_database_transaction(app, client, harness, simulator,
                                                           monkeypatch):
-    import webapp.settings.checks as checks
+    import webapp.configs.validate as checks
     seen = []
     real = checks.run_validation
 

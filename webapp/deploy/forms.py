@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from webapp.settings.forms import check_host_url, check_url_shape, strip
+from webapp.fields import check_host_url, check_url_shape, strip
 
 # Kubernetes names: a DNS-1123 label.
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
@@ -65,7 +65,9 @@ class EnvironmentForm(FlaskForm):
     name = _name_field("Environment name")
 
 
-class _DeployForm(FlaskForm):
+class DeployForm(FlaskForm):
+    """A deploy: which application and environment, and with which values."""
+
     target = SelectField("Application and environment", validate_choice=True,
                          validators=[InputRequired("Choose an application and environment.")])
     values = TextAreaField("Values (YAML)", render_kw={"rows": 24, "spellcheck": "false"})
@@ -76,11 +78,11 @@ class _DeployForm(FlaskForm):
         return application, environment
 
 
-class TemplateDeployForm(_DeployForm):
+class TemplateDeployForm(DeployForm):
     """Deploy the reference chart with these values."""
 
 
-class ChartDeployForm(_DeployForm):
+class ChartDeployForm(DeployForm):
     """Deploy a chart from a Helm repository with these values."""
 
     repository = StringField(

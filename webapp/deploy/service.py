@@ -11,30 +11,36 @@ the late one re-read the branch and commit on top, a bounded number of times.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
 
+from webapp.audit import record
+from webapp.configs.connection import build_provider, saved_settings
+from webapp.configs.store import active_config
 from webapp.crypto import UndecryptableSecret
 from webapp.deploy.attempts import Attempt, Plan, finish
-from webapp.deploy.chart import ArgoSettings, ChartSource, repository_secret
+from webapp.deploy.chart import ArgoSettings, repository_secret
 from webapp.deploy.lease import DeployBusy, deploy_lease
+from webapp.deploy.sources import DeployRequest, DeploySource
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig
 from webapp.providers import KINDS
 from webapp.providers.base import Author, Conflict, ProviderError, ProviderSettings, Repository
-from webapp.settings.connection import build_provider, saved_settings
 
 MAX_ATTEMPTS = 3  # commits re-tried after the branch moved under us
 LEASE_MARGIN_SECONDS = 30.0  # the lease outlives the deploy's deadline by this much
 
+__all__ = ["DeployBusy", "DeployRefused", "GateClosed", "deploy", "gate"]
+
 
 class GateClosed(Exception):
     """No provider is saved and active: nothing can deploy."""
+
+    def __init__(self) -> None:
+        super().__init__("Nothing was deployed: GitOps is not configured. Save and activate "
+                         "a git provider first.")
 
 
 class DeployRefused(Exception):
@@ -43,7 +49,7 @@ class DeployRefused(Exception):
 
 @dataclass(frozen=True)
 class DeployResult:
-    """What a deploy did, for the result panel."""
+    """What a deploy did, for the result panel and the API."""
 
     deployment: Deployment
     changed: bool
@@ -61,33 +67,57 @@ def argo_settings() -> ArgoSettings:
                         config["ARGOCD_DESTINATION_SERVER"])
 
 
-def target_config(application: Application, active: GitOpsConfig | None) -> GitOpsConfig:
-    """The configuration application deploys through: its first one while it exists."""
-    if application.config is not None:
-        return application.config
+def author_of(username: str) -> Author:
+    """The commit author for a user (their address if the username is one)."""
+    email = username if "@" in username else f"{username}@users.noreply.gitops-console"
+    return Author(username, email)
+
+
+def gate() -> GitOpsConfig:
+    """The active configuration, or GateClosed: every door asks this first, once."""
+    active = active_config()
     if active is None:
         raise GateClosed()
     return active
 
 
-def deploy(application: Application, environment: Environment, source: str,
-           make_files: Callable[[str, str], dict[str, bytes]], manifest_path: str,
-           values_text: str, chart: ChartSource | None = None, actor: str | None = None,
-           author: Author | None = None) -> DeployResult:
-    """Commit make_files(clone URL, branch) to application's repository as one commit."""
-    active = db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.active.is_(True)))
-    if active is None:
-        raise GateClosed()
+def target_config(application: Application, active: GitOpsConfig) -> GitOpsConfig:
+    """The configuration application deploys through: its first one while it exists."""
+    return application.config if application.config is not None else active
+
+
+def deploy(application: Application, environment: Environment, source: DeploySource,
+           request: DeployRequest, actor: str, active: GitOpsConfig) -> DeployResult:
+    """Commit source's files for application in environment as one commit, and audit it.
+
+    active is what gate() answered. DeployRefused or DeployBusy when nothing could be sent
+    (recorded in the history); ProviderError when the provider failed.
+    """
+    target = f"{application.name}/{environment.name}"
+    try:
+        result = _deploy(application, environment, source, request, actor, active)
+    except (DeployRefused, DeployBusy, ProviderError) as error:
+        outcome = {DeployBusy: "busy", DeployRefused: "refused"}.get(type(error), "failed")
+        record("deploy", target, {"source": source.id, "outcome": outcome}, actor=actor)
+        raise
+    record("deploy", target, {"source": source.id, "revision": result.deployment.revision,
+                              "outcome": result.deployment.outcome,
+                              "provider": result.deployment.provider}, actor=actor)
+    return result
+
+
+def _deploy(application: Application, environment: Environment, source: DeploySource,
+            request: DeployRequest, actor: str, active: GitOpsConfig) -> DeployResult:
     config = target_config(application, active)
-    attempt = Attempt(application.id, environment.id, source, config, values_text, actor,
-                       chart)
+    attempt = Attempt(application.id, environment.id, source.id, config, request.values_text,
+                      actor, request.chart)
     try:
         settings = _settings_or_refuse(application, config)
         options = current_app.config
         with deploy_lease(
                 application.id, application.name, wait_seconds=options["DEPLOY_WAIT"],
                 hold_seconds=options["DEPLOY_DEADLINE"] + LEASE_MARGIN_SECONDS):
-            return _deploy_under_lease(attempt, settings, make_files, manifest_path, author)
+            return _deploy_under_lease(attempt, settings, source, request, author_of(actor))
     except (DeployRefused, DeployBusy) as refused:
         attempt.record_refusal(str(refused))
         raise
@@ -109,17 +139,18 @@ def _settings_or_refuse(application: Application, config: GitOpsConfig) -> Provi
                             "settings page. Nothing was sent.") from None
 
 
-def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, make_files,
-                        manifest_path: str, author: Author | None) -> DeployResult:
+def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, source: DeploySource,
+                        request: DeployRequest, author: Author) -> DeployResult:
     deployment = attempt.start()
     plan = None
     try:
         plan = attempt.plan()  # read under the lease: another worker may have pinned it
         db.session.close()  # no transaction while the provider is called
         provider = build_provider(settings)
-        provider.http.deadline = time.monotonic() + current_app.config["DEPLOY_DEADLINE"]
+        provider.set_deadline(current_app.config["DEPLOY_DEADLINE"])
         repo = _repository(provider, plan)
-        files = make_files(provider.clone_url(repo), plan.branch)
+        files = source.files(plan.application, deployment.environment, request,
+                             provider.clone_url(repo), plan.branch, argo_settings())
         message = f"deploy {plan.application} to {deployment.environment}: revision " \
                   f"{deployment.revision}"
         result = _commit_with_retries(provider, repo, plan.branch, files, message, author)
@@ -128,14 +159,15 @@ def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, make_files
         raise
     except Exception:
         finish(deployment.id, "failed", plan=plan,
-                message="An unexpected error stopped the deploy; the log has details.")
+               message="An unexpected error stopped the deploy; the log has details.")
         raise
     outcome = "deployed" if result.changed else "unchanged"
     finished = finish(deployment.id, outcome, plan=plan, repo=repo, sha=result.sha,
-                       commit_url=result.web_url)
+                      commit_url=result.web_url)
     clone_url = provider.clone_url(repo)
+    manifest = files[source.manifest_path(plan.application, deployment.environment)]
     return DeployResult(finished, result.changed, result.sha, result.web_url, clone_url,
-                        files[manifest_path].decode(),
+                        manifest.decode(),
                         repository_secret(plan.application, clone_url,
                                           provider.git_username(), argo_settings()))
 

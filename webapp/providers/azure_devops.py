@@ -21,21 +21,18 @@ from webapp.providers.base import (
     Namespace,
     NotFound,
     PermissionMissing,
+    ProviderClient,
     ProviderError,
     ProviderSettings,
     Repository,
-    RepositoryLinks,
-    ScopeRule,
     guard_answers,
     without_user_info,
 )
 from webapp.providers.http import HttpSeam, segment
+from webapp.providers.kinds import AZURE_DEVOPS, AZURE_DEVOPS_SCOPE_NAMES
 
 API_VERSION = "7.1"
 NO_COMMIT = "0" * 40  # oldObjectId of a branch that does not exist yet
-SCOPE_NAMES = {"vso.code": "Code: Read", "vso.code_write": "Code: Read & write",
-               "vso.code_manage": "Code: Read, write, & manage"}
-
 
 def api_base(organization_url: str | None) -> str:
     """The organization URL is the API base: dev.azure.com/<org>, <org>.visualstudio.com, or a
@@ -44,19 +41,10 @@ def api_base(organization_url: str | None) -> str:
 
 
 @guard_answers
-class AzureDevOpsProvider(RepositoryLinks):
+class AzureDevOpsProvider(ProviderClient):
     """One Azure DevOps project reached with a personal access token."""
 
-    label = "Azure DevOps"
-    # Azure DevOps never tells a token's scopes (identity.scopes is None); these are for the docs.
-    # Reference: https://learn.microsoft.com/en-us/azure/devops/integrate/get-started/authentication/oauth#scopes
-    SCOPES = (
-        ScopeRule("vso.code_manage",
-                  "create and delete repositories (Code: Read, write, & manage)"),
-        ScopeRule("vso.code_write", "commit files", covered_by=("vso.code_manage",)),
-        ScopeRule("vso.code", "read repositories, branches and files",
-                  covered_by=("vso.code_write", "vso.code_manage")),
-    )
+    kind = AZURE_DEVOPS
 
     def __init__(self, settings: ProviderSettings, **seam_options) -> None:
         self.settings = settings
@@ -278,9 +266,9 @@ class AzureDevOpsProvider(RepositoryLinks):
             scope = _scope_needed(response.request)
             return PermissionMissing(
                 f"Azure DevOps does not let the token {what} (403). It needs the "
-                f"{SCOPE_NAMES[scope]} scope ({scope}), and your account the matching Git "
-                f"permission. Azure DevOps said: {said}", status=status, missing_scope=scope,
-                provider_message=said,
+                f"{AZURE_DEVOPS_SCOPE_NAMES[scope]} scope ({scope}), and your account the "
+                f"matching Git permission. Azure DevOps said: {said}", status=status,
+                missing_scope=scope, provider_message=said,
                 hint="Edit the token's scopes under User settings > Personal access tokens, "
                      "or ask a project administrator for the Git permission.")
         return None

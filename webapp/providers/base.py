@@ -7,11 +7,16 @@ from a ProviderSettings, so the same code serves the web app, the CLI and the te
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:  # type names only: kinds and http import this module
+    from webapp.providers.http import HttpSeam
+    from webapp.providers.kinds import ProviderKind
 
 SCOPES_UNKNOWN = None  # a provider that does not say which scopes a token has
 
@@ -117,30 +122,62 @@ def without_user_info(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
-class RepositoryLinks:
-    """clone_url and web_url of every provider: each client stores them in its Repository
-    already cleaned (no user info: Argo CD brings its own credentials)."""
+class ProviderClient:
+    """What every client shares: its label and scopes come from its kind (providers.kinds),
+    its links are stored cleaned in each Repository (no user info: Argo CD brings its own
+    credentials), and its one HTTP seam keeps the deadline and counts the requests."""
+
+    kind: ProviderKind  # set by each client class
+    settings: ProviderSettings
+    http: HttpSeam
+
+    @property
+    def label(self) -> str:
+        """The provider's name, for messages."""
+        return self.kind.label
+
+    @property
+    def SCOPES(self) -> tuple[ScopeRule, ...]:
+        """What the token should be allowed to do."""
+        return self.kind.scopes
 
     def clone_url(self, repo: Repository) -> str:
         """The HTTPS URL Argo CD would pull."""
         return repo.clone_url
-
-    def web_url(self, repo: Repository) -> str:
-        """The repository's page in the provider's web interface."""
-        return repo.web_url
 
     def git_username(self) -> str:
         """The user name Argo CD gives git along with a token: GitHub, GitLab and Azure
         DevOps accept any non-empty name with a personal access token, so the saved one."""
         return self.settings.username
 
+    def set_deadline(self, seconds: float) -> None:
+        """Every request from now on must end within seconds (validation, deploy)."""
+        self.http.deadline = time.monotonic() + seconds
+
+    def extend_deadline(self, seconds: float) -> None:
+        """At least seconds more from now, e.g. for clean-up after the deadline passed."""
+        self.http.deadline = max(self.http.deadline or 0.0, time.monotonic() + seconds)
+
+    @property
+    def request_count(self) -> int:
+        """How many HTTP requests this client has sent (redirects and retries included)."""
+        return len(self.http.calls)
+
 
 class Provider(Protocol):
     """The operations the app needs from a git provider."""
 
+    kind: ProviderKind
     label: str
     settings: ProviderSettings
     SCOPES: tuple[ScopeRule, ...]  # what the token should be allowed to do
+    request_count: int
+
+    def set_deadline(self, seconds: float) -> None:
+        """Every request from now on must end within seconds."""
+
+    def extend_deadline(self, seconds: float) -> None:
+        """At least seconds more from now."""
 
     def check_identity(self) -> Identity:
         """Who the token belongs to, and its scopes where the provider tells them."""
@@ -167,8 +204,8 @@ class Provider(Protocol):
     def clone_url(self, repo: Repository) -> str:
         """The HTTPS URL Argo CD would pull."""
 
-    def web_url(self, repo: Repository) -> str:
-        """The repository's page in the provider's web interface."""
+    def git_username(self) -> str:
+        """The user name Argo CD gives git along with a token."""
 
 
 # --- the error vocabulary -------------------------------------------------------------

@@ -21,16 +21,16 @@ from webapp.providers.base import (
     Namespace,
     NotFound,
     PermissionMissing,
+    ProviderClient,
     ProviderError,
     ProviderSettings,
     Repository,
-    RepositoryLinks,
-    ScopeRule,
     UnexpectedResponse,
     guard_answers,
     without_user_info,
 )
 from webapp.providers.http import HttpSeam, segment
+from webapp.providers.kinds import BITBUCKET_APP_PASSWORD_NAMES, BITBUCKET_CLOUD
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,6 @@ PUBLIC_HOST = "https://bitbucket.org"
 PUBLIC_API = "https://api.bitbucket.org/2.0"
 GIT_USER = "x-bitbucket-api-token-auth"  # what git over HTTPS calls an API token's user
 DUPLICATE = "already exists"  # "Repository with this Slug and Owner already exists."
-# What an app password's settings page calls each API-token scope.
-APP_PASSWORD_NAMES = {
-    "read:user:bitbucket": "Account: Read", "read:project:bitbucket": "Projects: Read",
-    "read:repository:bitbucket": "Repositories: Read",
-    "write:repository:bitbucket": "Repositories: Write",
-    "admin:repository:bitbucket": "Repositories: Admin",
-    "delete:repository:bitbucket": "Repositories: Delete",
-}
 
 
 def api_base(host: str | None) -> str:
@@ -60,21 +52,10 @@ def repo_slug(name: str) -> str:
 
 
 @guard_answers
-class BitbucketCloudProvider(RepositoryLinks):
+class BitbucketCloudProvider(ProviderClient):
     """A Bitbucket Cloud workspace reached with an API token (or a legacy app password)."""
 
-    label = "Bitbucket Cloud"
-    # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/intro/#authentication
-    SCOPES = (
-        ScopeRule("read:user:bitbucket", "check whom the token belongs to"),
-        ScopeRule("read:project:bitbucket", "find the project repositories go to"),
-        ScopeRule("admin:repository:bitbucket", "create repositories"),
-        ScopeRule("read:repository:bitbucket", "read branches and files"),
-        ScopeRule("write:repository:bitbucket", "commit the desired state"),
-        ScopeRule("delete:repository:bitbucket",
-                  "delete repositories (validation cleans up after itself, and deleting an "
-                  "application deletes its repository)", required=False),
-    )
+    kind = BITBUCKET_CLOUD
 
     def __init__(self, settings: ProviderSettings, **seam_options) -> None:
         self.settings = settings
@@ -307,7 +288,7 @@ class BitbucketCloudProvider(RepositoryLinks):
                      "refused too.")
         if status == 403:
             scope = _required_scope(response) or _scope_for(method, path)
-            name = APP_PASSWORD_NAMES.get(scope, scope) if self.app_password else scope
+            name = BITBUCKET_APP_PASSWORD_NAMES.get(scope, scope) if self.app_password else scope
             lacks_scope = "privilege scope" in said.lower()
             return PermissionMissing(
                 f"Bitbucket Cloud does not let the {self.credential} {what} (403). Bitbucket "

@@ -18,14 +18,14 @@ from webapp.providers.base import (
     Namespace,
     NotFound,
     PermissionMissing,
+    ProviderClient,
     ProviderError,
     ProviderSettings,
     Repository,
-    RepositoryLinks,
-    ScopeRule,
     guard_answers,
 )
 from webapp.providers.http import HttpSeam, path_segments, segment
+from webapp.providers.kinds import GITHUB
 
 PUBLIC_HOST = "https://github.com"
 PUBLIC_API = "https://api.github.com"
@@ -40,17 +40,10 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitHubProvider(RepositoryLinks):
+class GitHubProvider(ProviderClient):
     """A GitHub organization reached with a personal access token."""
 
-    label = "GitHub"
-    # Reference: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
-    SCOPES = (
-        ScopeRule("repo", "create private repositories and commit to them"),
-        ScopeRule("admin:org", "read the organization's repository policies", required=False),
-        ScopeRule("delete_repo", "delete repositories, as validation does to clean up",
-                  required=False),
-    )
+    kind = GITHUB
 
     def __init__(self, settings: ProviderSettings, **seam_options) -> None:
         self.settings = settings

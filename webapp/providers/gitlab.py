@@ -18,15 +18,15 @@ from webapp.providers.base import (
     Namespace,
     NotFound,
     PermissionMissing,
+    ProviderClient,
     ProviderError,
     ProviderSettings,
     Repository,
-    RepositoryLinks,
-    ScopeRule,
     UnexpectedResponse,
     guard_answers,
 )
 from webapp.providers.http import HttpSeam, segment
+from webapp.providers.kinds import GITLAB
 
 PUBLIC_HOST = "https://gitlab.com"
 REPOSITORY_DESCRIPTION = "Desired state managed by GitOps Console"
@@ -42,17 +42,10 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitLabProvider(RepositoryLinks):
+class GitLabProvider(ProviderClient):
     """A GitLab group (or subgroup) reached with a personal access token."""
 
-    label = "GitLab"
-    # Reference: https://docs.gitlab.com/user/profile/personal_access_tokens/#personal-access-token-scopes
-    SCOPES = (
-        ScopeRule("api", "create projects, commit through the API and delete projects"),
-        # The app never pushes over Git-over-HTTPS, and api already grants that too.
-        ScopeRule("write_repository", "push over Git-over-HTTPS (api includes it)",
-                  required=False, covered_by=("api",)),
-    )
+    kind = GITLAB
 
     def __init__(self, settings: ProviderSettings, **seam_options) -> None:
         self.settings = settings

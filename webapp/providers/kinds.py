@@ -1,11 +1,14 @@
-"""The provider kinds: labels, default hosts and the fields each one's settings form shows.
+"""The provider kinds: labels, default hosts, the scopes a token needs and the fields each
+one's settings form shows.
 
-This is data, not code: the settings form, the model and the templates are all driven
-by it, so a field's label and shape are written down exactly once.
+This is data, not code: the settings form, the model, the templates and the clients are
+all driven by it, so a field's label and shape and a scope are written down exactly once.
 """
 
 import re
 from dataclasses import dataclass, field
+
+from webapp.providers.base import ScopeRule
 
 # GitHub: alphanumerics and single inner hyphens, at most 39 characters.
 GITHUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
@@ -53,7 +56,8 @@ class ProviderKind:
     label: str
     default_host: str | None
     fields: tuple[FieldSpec, ...]
-    token_scopes: tuple[str, ...]
+    # What the token must (or should) be allowed to do; the client checks these.
+    scopes: tuple[ScopeRule, ...]
     # Changing any of these makes the saved token unusable: it must be entered again,
     # so that a token is never sent to a host or namespace it was not entered for.
     binding_fields: tuple[str, ...] = field(default=())
@@ -86,6 +90,12 @@ class ProviderKind:
             return getattr(credential, name)
         return next(spec for spec in self.fields if spec.name == name)
 
+    @property
+    def namespace_fields(self) -> tuple[str, ...]:
+        """The fields naming where repositories live (organization, group, project…)."""
+        return tuple(spec.name for spec in self.fields
+                     if spec.name not in ("host", "username") and spec.kind != "secret")
+
 
 
 
@@ -95,22 +105,69 @@ def _host(label: str, default: str) -> FieldSpec:
                      help=f"Leave blank for {default}.")
 
 
-def _token(label: str, scopes: tuple[str, ...]) -> FieldSpec:
-    return FieldSpec("token", label, kind="secret", max_length=1024,
-                     help="Needs: " + ", ".join(scopes) + ".")
+def needs(scopes: tuple[ScopeRule, ...], names: dict[str, str] | None = None) -> str:
+    """The token field's help: the scopes to grant, derived from the rules the client checks.
+
+    A rule another listed rule covers is left out (granting the broader one is enough);
+    names translates a scope into what the provider's settings page calls it.
+    """
+    listed = {rule.name for rule in scopes}
+    shown = [rule for rule in scopes if not listed.intersection(rule.covered_by)]
+    label = (names or {}).get
+    required = [label(rule.name, rule.name) for rule in shown if rule.required]
+    optional = [label(rule.name, rule.name) for rule in shown if not rule.required]
+    text = "Needs: " + ", ".join(required)
+    return text + ("; optional: " + ", ".join(optional) if optional else "") + "."
 
 
-_GITHUB_SCOPES = ("repo", "admin:org", "delete_repo")
-_GITLAB_SCOPES = ("api", "write_repository")
-_AZURE_SCOPES = ("Code: read, write & manage",)
-_BITBUCKET_SCOPES = ("repository read", "write", "admin", "delete")
-# Bitbucket API-token scope names, as Bitbucket reports them in x-oauth-scopes.
-_BITBUCKET_TOKEN_SCOPES = tuple(f"{scope}:bitbucket" for scope in (
-    "read:user", "read:project", "read:repository", "write:repository", "admin:repository",
-    "delete:repository"))
-# App passwords name the same rights as permissions.
-_BITBUCKET_PERMISSIONS = ("Account: Read", "Projects: Read", "Repositories: Read, Write, Admin, "
-                          "Delete")
+def _token(label: str, scopes: tuple[ScopeRule, ...], names: dict[str, str] | None = None
+           ) -> FieldSpec:
+    return FieldSpec("token", label, kind="secret", max_length=1024, help=needs(scopes, names))
+
+
+# Reference: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/scopes-for-oauth-apps
+GITHUB_SCOPES = (
+    ScopeRule("repo", "create private repositories and commit to them"),
+    ScopeRule("admin:org", "read the organization's repository policies", required=False),
+    ScopeRule("delete_repo", "delete repositories, as validation does to clean up",
+              required=False),
+)
+# Reference: https://docs.gitlab.com/user/profile/personal_access_tokens/#personal-access-token-scopes
+GITLAB_SCOPES = (
+    ScopeRule("api", "create projects, commit through the API and delete projects"),
+    # The app never pushes over Git-over-HTTPS, and api already grants that too.
+    ScopeRule("write_repository", "push over Git-over-HTTPS (api includes it)",
+              required=False, covered_by=("api",)),
+)
+# Azure DevOps never tells a token's scopes (identity.scopes is None): these name what to grant.
+# Reference: https://learn.microsoft.com/en-us/azure/devops/integrate/get-started/authentication/oauth#scopes
+AZURE_DEVOPS_SCOPES = (
+    ScopeRule("vso.code_manage", "create and delete repositories (Code: Read, write, & manage)"),
+    ScopeRule("vso.code_write", "commit files", covered_by=("vso.code_manage",)),
+    ScopeRule("vso.code", "read repositories, branches and files",
+              covered_by=("vso.code_write", "vso.code_manage")),
+)
+AZURE_DEVOPS_SCOPE_NAMES = {"vso.code": "Code: Read", "vso.code_write": "Code: Read & write",
+                            "vso.code_manage": "Code: Read, write, & manage"}
+# Reference: https://developer.atlassian.com/cloud/bitbucket/rest/intro/#authentication
+BITBUCKET_SCOPES = (
+    ScopeRule("read:user:bitbucket", "check whom the token belongs to"),
+    ScopeRule("read:project:bitbucket", "find the project repositories go to"),
+    ScopeRule("admin:repository:bitbucket", "create repositories"),
+    ScopeRule("read:repository:bitbucket", "read branches and files"),
+    ScopeRule("write:repository:bitbucket", "commit the desired state"),
+    ScopeRule("delete:repository:bitbucket",
+              "delete repositories (validation cleans up after itself, and deleting an "
+              "application deletes its repository)", required=False),
+)
+# What an app password's settings page calls each API-token scope.
+BITBUCKET_APP_PASSWORD_NAMES = {
+    "read:user:bitbucket": "Account: Read", "read:project:bitbucket": "Projects: Read",
+    "read:repository:bitbucket": "Repositories: Read",
+    "write:repository:bitbucket": "Repositories: Write",
+    "admin:repository:bitbucket": "Repositories: Admin",
+    "delete:repository:bitbucket": "Repositories: Delete",
+}
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 BITBUCKET_USERNAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -120,16 +177,14 @@ BITBUCKET_API_TOKEN = CredentialType(
          "account email, and to git as x-bitbucket-api-token-auth.",
     username=FieldSpec("username", "Atlassian account email", pattern=EMAIL,
                        pattern_hint="the email address of your Atlassian account"),
-    token=FieldSpec("token", "Bitbucket API token", kind="secret", max_length=1024,
-                    help="Needs scopes: " + ", ".join(_BITBUCKET_TOKEN_SCOPES) + "."),
+    token=_token("Bitbucket API token", BITBUCKET_SCOPES),
 )
 BITBUCKET_APP_PASSWORD = CredentialType(
     id="app_password", label="App password (legacy)",
     help="Atlassian is retiring app passwords: prefer an API token.",
     username=FieldSpec("username", "Bitbucket username", pattern=BITBUCKET_USERNAME,
                        pattern_hint="your Bitbucket username (not your email)"),
-    token=FieldSpec("token", "Bitbucket app password", kind="secret", max_length=1024,
-                    help="Needs permissions: " + "; ".join(_BITBUCKET_PERMISSIONS) + "."),
+    token=_token("Bitbucket app password", BITBUCKET_SCOPES, BITBUCKET_APP_PASSWORD_NAMES),
 )
 
 GITHUB = ProviderKind(
@@ -140,9 +195,9 @@ GITHUB = ProviderKind(
                   pattern_hint="letters, digits and single hyphens, at most 39 characters"),
         FieldSpec("username", "GitHub username", pattern=GITHUB_NAME, max_length=39,
                   pattern_hint="letters, digits and single hyphens, at most 39 characters"),
-        _token("GitHub personal access token", _GITHUB_SCOPES),
+        _token("GitHub personal access token", GITHUB_SCOPES),
     ),
-    token_scopes=_GITHUB_SCOPES,
+    scopes=GITHUB_SCOPES,
     binding_fields=("host", "organization"),
 )
 
@@ -155,9 +210,9 @@ GITLAB = ProviderKind(
                   pattern_hint="a number, or a group path such as platform/apps"),
         FieldSpec("username", "GitLab username", pattern=GITLAB_USERNAME,
                   pattern_hint="letters, digits, '_', '-' and '.', no spaces"),
-        _token("GitLab personal access token", _GITLAB_SCOPES),
+        _token("GitLab personal access token", GITLAB_SCOPES),
     ),
-    token_scopes=_GITLAB_SCOPES,
+    scopes=GITLAB_SCOPES,
     binding_fields=("host", "group_id"),
 )
 
@@ -171,9 +226,9 @@ AZURE_DEVOPS = ProviderKind(
                                '= [ ], not starting with "_" or "." nor ending with "."'),
         FieldSpec("username", "Azure DevOps username", pattern=NO_SPACES,
                   pattern_hint="no spaces"),
-        _token("Azure DevOps access token", _AZURE_SCOPES),
+        _token("Azure DevOps access token", AZURE_DEVOPS_SCOPES, AZURE_DEVOPS_SCOPE_NAMES),
     ),
-    token_scopes=_AZURE_SCOPES,
+    scopes=AZURE_DEVOPS_SCOPES,
     binding_fields=("organization_url", "project"),
 )
 
@@ -190,11 +245,7 @@ BITBUCKET_CLOUD = ProviderKind(
         BITBUCKET_API_TOKEN.username,
         BITBUCKET_API_TOKEN.token,
     ),
-    token_scopes=_BITBUCKET_SCOPES,
+    scopes=BITBUCKET_SCOPES,
     binding_fields=("host", "workspace"),
     credential_types=(BITBUCKET_API_TOKEN, BITBUCKET_APP_PASSWORD),
 )
-
-KINDS: dict[str, ProviderKind] = {
-    kind.id: kind for kind in (GITHUB, GITLAB, AZURE_DEVOPS, BITBUCKET_CLOUD)
-}

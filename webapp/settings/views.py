@@ -2,25 +2,17 @@
 
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 
-from webapp.audit import record
-from webapp.htmx import is_htmx, render
-from webapp.providers import KINDS
-from webapp.settings import bp
-from webapp.settings.checks import validate_form, validate_saved
-from webapp.settings.forms import FORMS, ProviderForm
-from webapp.settings.service import (
-    ConfigConflict,
-    DeleteRefused,
-    StorageBusy,
+from webapp.configs import service
+from webapp.configs.forms import FORMS, ProviderForm
+from webapp.configs.store import (
     applications_using,
     configs_by_kind,
     current_version,
-    delete_config,
-    record_validation,
-    save_and_activate,
     secret_problems,
 )
-from webapp.validation.report import FAILED
+from webapp.htmx import is_htmx, render
+from webapp.providers import KINDS
+from webapp.settings import bp
 
 
 def _render_panel(form: ProviderForm, configs: dict, status: int = 200, **context):
@@ -51,6 +43,12 @@ def _submitted_form(kind_id: str) -> tuple[ProviderForm, dict]:
     return FORMS[kind.id](saved=saved, problems=secret_problems(saved)), configs
 
 
+def _saved_panel(kind, status: int = 200, **context):
+    """The panel of kind's saved configuration, read afresh."""
+    configs = configs_by_kind()
+    return _render_panel(_saved_form(kind, configs[kind.id]), configs, status=status, **context)
+
+
 @bp.get("/gitops", defaults={"kind_id": None})
 @bp.get("/gitops/<kind_id>")
 def gitops(kind_id: str | None):
@@ -73,32 +71,22 @@ def save_config(kind_id: str):
     form, configs = _submitted_form(kind_id)
     if not form.validate():
         return _render_panel(form, configs, status=422)
-    report = None
-    if not form.save_without_validating.data:
-        report = validate_form(form, by=g.user.username)
-        record("config_validated", form.kind.id, {"outcome": report.outcome})
-        if report.outcome == FAILED:
-            return _render_panel(form, configs_by_kind(), status=422, report=report,
-                                 not_saved=True)
     try:
-        saved = save_and_activate(form.kind.id, form.values(), form.token.data or None,
-                                  form.submitted_version(), form.ca_bundle_change(), report)
-    except ConfigConflict as conflict:
+        saved = service.save(form.to_input(), g.user.username,
+                             validate=not form.save_without_validating.data)
+    except service.ValidationFailed as failed:
+        return _render_panel(form, configs_by_kind(), status=422, report=failed.report,
+                             not_saved=True)
+    except service.ConfigConflict as conflict:
         # The next Save answers the current version: the user has now seen the conflict.
         form.version.data = current_version(form.kind.id)
         return _render_panel(form, configs_by_kind(), status=409, conflict=str(conflict),
-                             report=report)
-    except StorageBusy as busy:
+                             report=conflict.report)
+    except service.StorageBusy as busy:
         return _render_panel(form, configs_by_kind(), status=503, conflict=str(busy),
-                             report=report)
-    record("config_saved", form.kind.id,
-           {"changed": saved.changed, "validated": report is not None})
-    if saved.activated:
-        record("config_activated", form.kind.id)
+                             report=busy.report)
     if is_htmx():
-        configs = configs_by_kind()
-        return _render_panel(_saved_form(form.kind, configs[form.kind.id]), configs,
-                             just_saved=True, report=report)
+        return _saved_panel(form.kind, just_saved=True, report=saved.report)
     return redirect(url_for("settings.gitops", kind_id=form.kind.id, saved=1), code=303)
 
 
@@ -112,8 +100,7 @@ def validate_config(kind_id: str):
             response.headers["HX-Retarget"] = "#gitops-panel"
             response.headers["HX-Reswap"] = "outerHTML"
         return response
-    report = validate_form(form, by=g.user.username)
-    record("config_validated", form.kind.id, {"outcome": report.outcome, "saved": False})
+    report = service.check(form.to_input(), g.user.username)
     if is_htmx():
         response = make_response(render_template("partials/validation_results.html",
                                                  report=report, kind=form.kind))
@@ -126,29 +113,31 @@ def validate_config(kind_id: str):
 def revalidate_config(kind_id: str):
     """Validate the saved configuration again and record the outcome."""
     kind = _kind_or_404(kind_id)
-    saved = configs_by_kind().get(kind.id)
-    if saved is None:
-        abort(404)
-    problems = secret_problems(saved)
-    if problems:
-        return _render_panel(_saved_form(kind, saved), configs_by_kind(), status=422,
-                             conflict="Cannot re-validate: " + "; ".join(problems.values())
-                             + ".")
-    version = saved.version
-    report = validate_saved(saved, by=g.user.username)
-    record("config_validated", kind.id, {"outcome": report.outcome, "revalidation": True})
     try:
-        recorded = record_validation(kind.id, version, report)
-    except StorageBusy as busy:
-        recorded, note = False, str(busy)
-    else:
-        note = None if recorded else ("The configuration was changed while it was being "
-                                      "validated: this result was not recorded.")
-    if is_htmx() or not recorded:
-        configs = configs_by_kind()
-        return _render_panel(_saved_form(kind, configs[kind.id]), configs, report=report,
-                             status=200 if recorded else 409, conflict=note)
+        done = service.revalidate(kind.id, g.user.username)
+    except service.ConfigMissing:
+        abort(404)
+    except service.SecretsUnreadable as unreadable:
+        return _saved_panel(kind, status=422, conflict=str(unreadable))
+    if is_htmx() or not done.recorded:
+        return _saved_panel(kind, status=200 if done.recorded else 409, report=done.report,
+                            conflict=done.note)
     return redirect(url_for("settings.gitops", kind_id=kind.id), code=303)
+
+
+@bp.post("/gitops/<kind_id>/activate")
+def activate_config(kind_id: str):
+    """Make a saved, inactive configuration the active provider again (no re-validation)."""
+    kind = _kind_or_404(kind_id)
+    try:
+        service.activate(kind.id, g.user.username)
+    except service.ConfigMissing:
+        abort(404)
+    except (service.ConfigConflict, service.StorageBusy) as refused:
+        return _saved_panel(kind, status=409, conflict=str(refused))
+    if is_htmx():
+        return _saved_panel(kind, just_saved=True)
+    return redirect(url_for("settings.gitops", kind_id=kind.id, saved=1), code=303)
 
 
 @bp.get("/gitops/<kind_id>/delete")
@@ -168,14 +157,12 @@ def delete_provider(kind_id: str):
     kind = _kind_or_404(kind_id)
     leave = request.form.get("leave_unconfigured") == "y"
     try:
-        deleted = delete_config(kind.id, leave)
-    except (DeleteRefused, StorageBusy) as refused:
+        service.delete(kind.id, g.user.username, leave_unconfigured=leave)
+    except service.ConfigMissing:
+        abort(404)
+    except (service.DeleteRefused, service.StorageBusy) as refused:
         saved = configs_by_kind().get(kind.id)
         return render_template("settings/delete.html", kind=kind, saved=saved,
                                applications=applications_using(saved),
                                error=str(refused)), 409
-    if deleted is None:
-        abort(404)
-    record("config_deleted", kind.id, {"was_active": deleted.active,
-                                       "gitops_unconfigured": deleted.active})
     return redirect(url_for("settings.gitops", kind_id=kind.id), code=303)

@@ -107,8 +107,8 @@ class _Run:
 def run_validation(provider: Provider, plan: ValidationPlan) -> Report:
     """Run every stage against provider; the test repository is always cleaned up."""
     run = _Run(provider, plan)
-    provider.http.deadline = time.monotonic() + plan.deadline_seconds
-    calls_before = len(provider.http.calls)
+    provider.set_deadline(plan.deadline_seconds)
+    calls_before = provider.request_count
     repo: Repository | None = None
     unclear: list[str] = []  # a repository the provider may have created without saying so
     try:
@@ -121,15 +121,14 @@ def run_validation(provider: Provider, plan: ValidationPlan) -> Report:
     except _Failed:
         pass
     finally:
-        provider.http.deadline = max(provider.http.deadline or 0,
-                                     time.monotonic() + CLEANUP_GRACE_SECONDS)
+        provider.extend_deadline(CLEANUP_GRACE_SECONDS)
         if repo is None and unclear:
             repo = _look_up(run, unclear[0])
         if repo is not None:
             _clean_up(run, repo)
         run.skip_rest()
         run.report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-        run.report.requests = len(provider.http.calls) - calls_before
+        run.report.requests = provider.request_count - calls_before
     return run.report
 
 

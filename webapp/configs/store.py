@@ -1,4 +1,8 @@
-"""Reading and saving provider configurations; activation is one transaction."""
+"""The saved provider configurations: reading, saving, activating and deleting them.
+
+Every write is one transaction; activation keeps exactly one row active (the database's
+partial unique index enforces it too), and a save never overwrites another person's save.
+"""
 
 from dataclasses import dataclass
 
@@ -19,9 +23,21 @@ BUNDLE_UNDECRYPTABLE = ("the saved CA bundle cannot be decrypted with the config
 class ConfigConflict(Exception):
     """Someone else saved this configuration, or activated another, while the user edited."""
 
+    report: Report | None = None  # the validation run just before, if any
+
+
+class ConfigMissing(LookupError):
+    """No configuration of that kind is saved."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"No {KINDS[kind].label if kind in KINDS else kind} configuration "
+                         "is saved.")
+
 
 class StorageBusy(Exception):
     """The database could not take the write (locked or unreachable); nothing was stored."""
+
+    report: Report | None = None  # the validation run just before, if any
 
     def __init__(self) -> None:
         super().__init__("The database is busy: nothing was saved. Your entries are kept "
@@ -184,6 +200,41 @@ def delete_config(kind: str, leave_unconfigured: bool) -> GitOpsConfig | None:
         db.session.rollback()
         raise StorageBusy() from None
     return config
+
+
+def activate(kind: str, expected_version: int | None = None) -> bool:
+    """Make kind's saved configuration the only active one; whether it was inactive before.
+
+    ConfigMissing when none is saved; ConfigConflict when expected_version is given and stale.
+    """
+    try:
+        config = db.session.scalar(select(GitOpsConfig).where(GitOpsConfig.kind == kind))
+        if config is None:
+            raise ConfigMissing(kind)
+        if expected_version is not None and config.version != expected_version:
+            raise ConfigConflict("Someone else changed this configuration: reload it and "
+                                 "activate again.")
+        if config.active:
+            db.session.rollback()
+            return False
+        db.session.execute(
+            update(GitOpsConfig)
+            .where(GitOpsConfig.active.is_(True), GitOpsConfig.kind != kind)
+            .values(active=False, version=GitOpsConfig.version + 1)
+            .execution_options(synchronize_session=False))
+        config.active = True
+        db.session.commit()
+    except (ConfigConflict, ConfigMissing):
+        db.session.rollback()
+        raise
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ConfigConflict("Another configuration was activated at the same moment: "
+                             "try again.") from None
+    except OperationalError:
+        db.session.rollback()
+        raise StorageBusy() from None
+    return True
 
 
 def applications_using(config: GitOpsConfig | None) -> list[str]:

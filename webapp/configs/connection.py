@@ -1,4 +1,4 @@
-"""From a saved configuration or a submitted form to a provider client."""
+"""From a saved configuration or submitted values to a provider client."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from flask import current_app
 from webapp import log_redaction
 from webapp.crypto import secret_box
 from webapp.models import GitOpsConfig
-from webapp.providers import REGISTRY
-from webapp.providers.base import Provider, ProviderSettings
+from webapp.providers import NAMESPACE_FIELDS, Provider, ProviderSettings, client_for
 
-NAMESPACE_COLUMNS = ("organization", "group_id", "organization_url", "project", "workspace",
-                     "project_key")
-STORED_COLUMNS = ("host", "username", "credential_type", "verify_tls", *NAMESPACE_COLUMNS)
+STORED_COLUMNS = ("host", "username", "credential_type", "verify_tls", *NAMESPACE_FIELDS)
 
 
 def provider_settings(kind: str, values: Mapping[str, object], token: str,
@@ -29,7 +26,7 @@ def provider_settings(kind: str, values: Mapping[str, object], token: str,
         connect_timeout=config["PROVIDER_CONNECT_TIMEOUT"],
         read_timeout=config["PROVIDER_READ_TIMEOUT"],
         allow_private_hosts=config["ALLOW_PRIVATE_HOSTS"],
-        **{name: values.get(name) for name in NAMESPACE_COLUMNS})
+        **{name: values.get(name) for name in NAMESPACE_FIELDS})
 
 
 def saved_settings(config: GitOpsConfig, token: str | None = None,
@@ -52,4 +49,4 @@ def saved_settings(config: GitOpsConfig, token: str | None = None,
 
 def build_provider(settings: ProviderSettings) -> Provider:
     """The client of settings.kind."""
-    return REGISTRY[settings.kind](settings)
+    return client_for(settings)

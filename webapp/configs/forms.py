@@ -1,10 +1,11 @@
-"""The provider settings forms, one class per provider kind, built once from providers.kinds."""
+"""The provider configuration forms, one class per provider kind, built once from the kinds.
 
-import re
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+Every door parses a configuration with them: the settings page from its form post, the
+JSON API and the command line from JSON (webapp.api.inputs).
+"""
 
-from cryptography import x509
-from flask import current_app
+from dataclasses import dataclass
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,28 +20,33 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
+from webapp.configs.store import changed_binding_fields
+from webapp.fields import (
+    BRANCH,
+    PREFIX,
+    REPOSITORY_NAME,
+    TOKEN,
+    check_ca_bundle,
+    check_host_url,
+    normalize_url,
+    strip,
+)
 from webapp.providers import KINDS, FieldSpec, ProviderKind
-from webapp.providers.hosts import PRIVATE_HOST_HINT, private_address_of
-from webapp.settings.service import changed_binding_fields
-
-MAX_CA_BUNDLE = 64 * 1024
-# A git branch name: no spaces or ~^:?*[\ , no "..", "//" or "@{", not starting with "-"
-# and not ending with "/", "." or ".lock".
-BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)[^\s~^:?*\[\\]+(?<!\.lock)(?<![/.])")
-REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
-PREFIX = re.compile(r"[a-z0-9._-]{1,50}")
-# Provider tokens are printable ASCII; anything else cannot even travel in an HTTP header.
-TOKEN = re.compile(r"[\x21-\x7e]{8,1024}")
 
 
-def strip(value):
-    """Remove the white space that copy and paste brings along."""
-    return value.strip() if isinstance(value, str) else value
+@dataclass(frozen=True)
+class ConfigInput:
+    """A provider configuration as submitted through any door, checked and ready to store.
 
+    token None keeps the saved one; ca_bundle None keeps the saved bundle, False removes
+    it; version is the one the submitter read (None for a new configuration).
+    """
 
-def normalize_url(value):
-    """Drop a trailing slash so that https://host and https://host/ are the same host."""
-    return value.rstrip("/") if isinstance(value, str) else value
+    kind: str
+    values: dict[str, object]
+    token: str | None
+    ca_bundle: str | bool | None
+    version: int | None
 
 
 class SpecRules:
@@ -65,58 +71,6 @@ class SpecRules:
             raise StopValidation(f"Use at most {spec.max_length} characters.")
         if spec.pattern is not None and not spec.pattern.fullmatch(value):
             raise StopValidation(f"Use {spec.pattern_hint}.")
-
-
-def check_host_url(form: FlaskForm, field: Field) -> None:
-    """A provider host: an https URL (http in labs) that is not private unless allowed."""
-    if not field.data:
-        return
-    allow_http = current_app.config["ALLOW_HTTP_HOSTS"]
-    parts = check_url_shape(field, ("https", "http") if allow_http else ("https",))
-    if not current_app.config["ALLOW_PRIVATE_HOSTS"]:
-        private = private_address_of(parts.hostname, parts.port or 443)
-        if private is not None:
-            raise ValidationError(f"{parts.hostname} resolves to the private address "
-                                  f"{private}. {PRIVATE_HOST_HINT}")
-
-
-def check_url_shape(field: Field, schemes: tuple[str, ...]) -> SplitResult:
-    """An absolute URL of one of schemes with a host, no user info, no query and no fragment;
-    field.data becomes its normal form (lowercase scheme and host)."""
-    try:
-        parts = urlsplit(field.data)
-        port = parts.port  # raises ValueError for a port that is not a number
-    except ValueError:
-        raise ValidationError("Enter a URL such as https://git.example.com.") from None
-    if parts.scheme.lower() not in schemes:
-        raise ValidationError("Use an https:// URL." if schemes == ("https",)
-                              else "Use an https:// or http:// URL.")
-    if not parts.hostname:
-        raise ValidationError("Enter a URL with a host name, such as https://git.example.com.")
-    if parts.username is not None or parts.password is not None:
-        raise ValidationError("Remove the user name or password from the URL: the token goes "
-                              "in its own field.")
-    if parts.query or parts.fragment:
-        raise ValidationError("Remove the ?query or #fragment from the URL.")
-    netloc = parts.hostname.lower() + (f":{port}" if port else "")
-    field.data = urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
-    return urlsplit(field.data)
-
-
-def check_ca_bundle(form: FlaskForm, field: Field) -> None:
-    """One or more PEM certificates, or nothing."""
-    if not field.data:
-        return
-    if len(field.data) > MAX_CA_BUNDLE:
-        raise ValidationError("The CA bundle is larger than 64 KiB: paste only the certificates "
-                              "of your certificate authority.")
-    try:
-        certificates = x509.load_pem_x509_certificates(field.data.encode())
-    except ValueError:
-        certificates = []
-    if not certificates:
-        raise ValidationError("Paste one or more PEM certificates, each from -----BEGIN "
-                              "CERTIFICATE----- to -----END CERTIFICATE-----.")
 
 
 class ProviderForm(FlaskForm):
@@ -252,6 +206,11 @@ class ProviderForm(FlaskForm):
         if self.saved_bundle_problem and not field.data and not self.remove_ca_bundle.data:
             raise ValidationError(self.saved_bundle_problem[0].upper()
                                   + self.saved_bundle_problem[1:] + ".")
+
+    def to_input(self) -> ConfigInput:
+        """The checked submission as plain data for the configs service (after validate())."""
+        return ConfigInput(self.kind.id, self.values(), self.token.data or None,
+                           self.ca_bundle_change(), self.submitted_version())
 
     def submitted_version(self) -> int | None:
         """The version of the configuration the user was editing, if they were editing one."""
