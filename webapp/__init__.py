@@ -10,9 +10,11 @@ from flask import Flask, redirect, url_for
 from webapp import crypto, errors, keys, log_redaction, security
 from webapp.auth import cli as users_cli
 from webapp.auth import guard, proxy
+from webapp.cli import commands as gitops_cli
 from webapp.configure import configure, instance_path
 from webapp.extensions import csrf, init_database
 from webapp.instance_keys import ensure_secret_key, ensure_token_keys
+from webapp.tokens import cli as tokens_cli
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,16 +38,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     users_cli.init_app(app)
     keys.init_app(app)
+    gitops_cli.init_app(app)
+    tokens_cli.init_app(app)
 
     from webapp.providers import KINDS
     app.jinja_env.globals["KINDS"] = KINDS
 
-    from webapp import audit, auth, deploy, health, settings
+    from webapp import api, audit, auth, deploy, health, settings, tokens
     app.register_blueprint(settings.bp)
     app.register_blueprint(deploy.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(tokens.bp)
+    csrf.exempt(api.bp)  # bearer calls need none; cookie calls are checked in api.auth
+    app.register_blueprint(api.bp)
 
     @app.get("/")
     def index():

@@ -113,5 +113,7 @@ def _derive(app: Flask) -> None:
     config["SESSION_COOKIE_HTTPONLY"] = True
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=config["SESSION_LIFETIME"])
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # The largest input is a values file (256 KiB) or a CA bundle (64 KiB): refuse more.
+    config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     # A GET must never rewrite the session cookie (see README, "Performance").
     config["SESSION_REFRESH_EACH_REQUEST"] = False

@@ -3,6 +3,8 @@
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from webapp.api.errors import is_api_request, unrouted_response
+
 
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
@@ -20,6 +22,14 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", title="Server error", message=message), 500
 
     @app.errorhandler(404)
-    def not_found(_error):
+    def not_found(error):
+        if is_api_request():
+            return unrouted_response(error)
         return render_template("error.html", title="Not found",
                                message="There is no page at this address."), 404
+
+    @app.errorhandler(405)
+    def not_allowed(error):
+        if is_api_request():
+            return unrouted_response(error)
+        return error

@@ -205,3 +205,24 @@ class AuditEvent(db.Model):
     # Names of what changed and outcomes, never values (a token change is "token changed").
     details: Mapped[dict | None] = mapped_column(JSON)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API: shown once, stored as a hash, revocable."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The token reads gco_<public_id>_<secret>: public_id finds the row, the secret's
+    # SHA-256 proves it (a random 256-bit secret needs no slow hash).
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    created_by: Mapped[str | None] = mapped_column(String(150))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("role IN ('admin', 'viewer')", name="known_role"),)

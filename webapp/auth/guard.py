@@ -14,7 +14,7 @@ from webapp.models import User
 PUBLIC = {"auth.sign_in", "auth.submit_sign_in", "static", "health.healthz"}
 # What any signed-in user may post: their own session and password.
 OWN_ACCOUNT = {"auth.sign_out", "auth.change_password"}
-ADMIN_PAGES = {"audit.events"}
+ADMIN_PAGES = {"audit.events", "tokens.list_tokens"}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -62,6 +62,9 @@ def guard():
     g.user = None
     if request.endpoint in PUBLIC or request.endpoint is None:
         return None
+    if request.blueprint == "api":
+        from webapp.api.auth import authenticate  # the API has doors of its own
+        return authenticate()
     g.user = signed_in_user()
     if g.user is None:
         return _sign_in_required()
