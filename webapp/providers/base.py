@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from webapp.providers.state import BranchState
+
 SCOPES_UNKNOWN = None  # a provider that does not say which scopes a token has
 
 
@@ -101,6 +103,9 @@ class CommitResult:
     sha: str | None
     changed: bool
     web_url: str | None = None
+    # The branch right after this call, for the next call's `known`; None: unknowable
+    # (forget any state kept for the branch).
+    state: BranchState | None = None
 
 
 @dataclass(frozen=True)
@@ -155,8 +160,13 @@ class Provider(Protocol):
         """The existing repository of that name (NotFound otherwise)."""
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
-                     message: str, author: Author | None = None) -> CommitResult:
-        """One atomic commit of files on branch (None deletes a file); none if nothing changes."""
+                     message: str, author: Author | None = None,
+                     known: BranchState | None = None) -> CommitResult:
+        """One atomic commit of files on branch (None deletes a file); none if nothing changes.
+
+        known is the state an earlier call's result gave for this repository and branch:
+        while the tip is still known.commit, fewer requests (webapp/providers/state.py).
+        """
 
     def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
         """The content of path at the tip of branch."""
