@@ -1,9 +1,11 @@
-"""The repository half of the GitLab simulator: commits and files (PROVIDER-APIS.md §2d, §2e).
+"""The repository half of the GitLab simulator: commits, branches and files
+(PROVIDER-APIS.md §2d, §2e, §2j).
 
 Quirks kept from the real service: `create` on an existing file, `update` or `delete` of a
 missing one and a stale last_commit_id are 400 with Gitaly's messages; the commits API has
 no condition on the branch's tip (a commit lands on whatever the tip is); a missing ref is
-"404 Commit Not Found", a missing file "404 File Not Found".
+"404 Commit Not Found", a missing file "404 File Not Found", a missing branch on the
+branches API "404 Branch Not Found" [U].
 """
 
 from __future__ import annotations
@@ -72,6 +74,25 @@ class GitLabRepository:
                                      *(author if all(author) else self._author(token)))
             git.move_branch(branch, commit.sha, tip.sha if tip else None)
         return Reply(201, self._commit_json(project, commit.sha, len(body["actions"])),
+                     headers=self._headers())
+
+    @handles("get_branch")
+    def get_branch(self, request: SimRequest, id: str, branch: str) -> Reply:
+        project = self._project(request.principal, id)
+        git, name = project.git, unquote(branch)
+        if name not in git.branches:
+            raise message(404, "404 Branch Not Found")
+        full = self._project_json(project)["path_with_namespace"]
+        commit = self._commit_json(project, git.branches[name], 0)
+        return Reply(200, {"name": name, "merged": False, "protected": name == git.default_branch,
+                           "default": name == git.default_branch,
+                           "developers_can_push": False, "developers_can_merge": False,
+                           "can_push": True, "web_url": f"{self.url}/{full}/-/tree/{name}",
+                           "commit": {key: commit[key] for key in (
+                               "id", "short_id", "created_at", "parent_ids", "title",
+                               "message", "author_name", "author_email", "authored_date",
+                               "committer_name", "committer_email", "committed_date",
+                               "trailers", "extended_trailers", "web_url")}},
                      headers=self._headers())
 
     @handles("get_file")
