@@ -1,0 +1,104 @@
+"""Each provider's commit on a known branch state: the exact calls, and its own quirks.
+
+tests/test_provider_round_trips.py counts requests on every provider alike; here each
+provider's fast path is checked call by call, with the answer its service gives when the
+branch is not as known (GitHub's 422 "Update is not a fast forward", GitLab's 400 "You are
+attempting to update a file that has changed since you started editing it.", Azure
+DevOps' 409 TF401028, Bitbucket's 409 on stale parents).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import azure_devops, bitbucket_cloud, github, gitlab
+from tests.fakes.fixtures import serve
+from webapp.providers.state import blob_id
+
+FILES = {"chart/Chart.yaml": b"name: shop\n", "chart/values.yaml": b"replicaCount: 1\n",
+         "envs/dev/values.yaml": b"tag: '1'\n"}
+NEW_TAG = {**FILES, "envs/dev/values.yaml": b"tag: '2'\n"}
+HARNESSES = {"github": github.HARNESS, "gitlab": gitlab.HARNESS,
+             "azure_devops": azure_devops.HARNESS, "bitbucket_cloud": bitbucket_cloud.HARNESS}
+
+
+@pytest.fixture
+def served(request):
+    """(harness, running simulator, client, repository, its git, first commit's result)."""
+    harness = HARNESSES[request.param]
+    with serve(harness.simulator()) as sim:
+        client = harness.provider(harness.settings(sim), backoff=0.01)
+        repo = client.ensure_repository("shop")
+        first = client.commit_files(repo, "main", FILES, "revision 1")
+        sim.clear_log()
+        yield harness, sim, client, repo, harness.git(sim, "shop"), first
+
+
+def kind(name: str):
+    return pytest.mark.parametrize("served", [name], indirect=True)
+
+
+# --- GitHub ---------------------------------------------------------------------------
+
+
+@kind("github")
+def test_github_writes_only_the_changed_file_on_the_known_tree_and_commit(served):
+    _harness, sim, client, repo, git, first = served
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert sim.operations() == ["get_ref", "create_tree", "create_commit", "update_ref"]
+    tree = sim.calls("create_tree")[0].request_body
+    assert tree["base_tree"] == first.state.tree == git.commits[first.sha].tree
+    assert [entry["path"] for entry in tree["tree"]] == ["envs/dev/values.yaml"]
+    assert sim.calls("create_commit")[0].request_body["parents"] == [first.sha]
+    assert sim.calls("update_ref")[0].request_body["force"] is False
+    assert result.state.tree == git.tip("main").tree
+    assert git.tip("main").files["envs/dev/values.yaml"] == b"tag: '2'\n"
+
+
+@kind("github")
+def test_github_does_not_move_forward_a_branch_someone_rewound(served):
+    # A fast-forward-only ref update would accept our commit on top of a rewound branch
+    # (§1d: force=false only refuses a non-fast-forward), re-adding what was rewound: so
+    # the fast path reads the branch first.
+    _harness, _sim, client, repo, git, first = served
+    second = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+    git.branches["main"] = first.sha  # someone resets main to revision 1 and force-pushes
+
+    third = client.commit_files(repo, "main", {**NEW_TAG, "chart/Chart.yaml": b"name: x\n"},
+                                "revision 3", known=second.state)
+
+    assert git.tip("main").sha == third.sha
+    assert git.tip("main").parents == (first.sha,)
+    assert second.sha not in {commit.sha for commit in git.history("main")}
+
+
+@kind("github")
+def test_github_falls_back_when_a_commit_lands_before_its_ref_update(served):
+    _harness, sim, client, repo, git, first = served
+    sim.fault("update_ref", before=lambda: git.commit_on("main", {"other.yaml": b"x\n"},
+                                                          "someone else"))
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert sim.operations() == ["get_ref", "create_tree", "create_commit", "update_ref",
+                                "get_ref", "get_commit", "create_tree", "create_commit",
+                                "update_ref"]
+    assert sim.calls("update_ref")[0].status == 422
+    assert sim.calls("update_ref")[0].response_body["message"] == "Update is not a fast forward"
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").files["other.yaml"] == b"x\n"
+    assert result.state.files["envs/dev/values.yaml"].blob == blob_id(b"tag: '2'\n")
+
+
+@kind("github")
+def test_github_sends_binary_content_of_a_fast_commit_as_a_blob(served):
+    _harness, sim, client, repo, git, first = served
+
+    client.commit_files(repo, "main", {**FILES, "logo.png": b"\x89PNG\x00\xff"}, "logo",
+                        known=first.state)
+
+    assert sim.operations() == ["get_ref", "create_blob", "create_tree", "create_commit",
+                                "update_ref"]
+    assert git.tip("main").files["logo.png"] == b"\x89PNG\x00\xff"
