@@ -13,7 +13,8 @@ import pytest
 
 from tests.fakes import azure_devops, bitbucket_cloud, github, gitlab
 from tests.fakes.fixtures import serve
-from webapp.providers.state import blob_id
+from tests.fakes.gitlab_repository import CHANGED
+from webapp.providers.state import FileState, blob_id
 
 FILES = {"chart/Chart.yaml": b"name: shop\n", "chart/values.yaml": b"replicaCount: 1\n",
          "envs/dev/values.yaml": b"tag: '1'\n"}
@@ -102,3 +103,88 @@ def test_github_sends_binary_content_of_a_fast_commit_as_a_blob(served):
     assert sim.operations() == ["get_ref", "create_blob", "create_tree", "create_commit",
                                 "update_ref"]
     assert git.tip("main").files["logo.png"] == b"\x89PNG\x00\xff"
+
+
+# --- GitLab ---------------------------------------------------------------------------
+
+
+@kind("gitlab")
+def test_gitlab_reads_the_branch_then_updates_the_changed_file_naming_its_last_commit(served):
+    _harness, sim, client, repo, _git, first = served
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert sim.operations() == ["get_branch", "create_commit"]
+    assert sim.calls("get_branch")[0].path.endswith("/repository/branches/main")
+    assert sim.calls("create_commit")[0].request_body["actions"] == [
+        {"action": "update", "file_path": "envs/dev/values.yaml", "content": "tag: '2'\n",
+         "last_commit_id": first.sha}]
+    assert result.state.files["envs/dev/values.yaml"] == FileState(blob_id(b"tag: '2'\n"),
+                                                                   result.sha)
+    assert result.state.files["chart/Chart.yaml"] == first.state.files["chart/Chart.yaml"]
+
+
+@kind("gitlab")
+def test_gitlab_encodes_a_branch_with_a_slash_as_one_segment(served):
+    _harness, sim, client, repo, git, _first = served
+    started = client.commit_files(repo, "release/1.0", FILES, "release")
+    sim.clear_log()
+
+    client.commit_files(repo, "release/1.0", NEW_TAG, "release 2", known=started.state)
+
+    assert sim.calls("get_branch")[0].path.endswith("/repository/branches/release%2F1.0")
+    assert git.tip("release/1.0").files["envs/dev/values.yaml"] == b"tag: '2'\n"
+
+
+@kind("gitlab")
+def test_gitlab_creates_a_path_new_to_the_state_and_falls_back_if_it_exists(served):
+    _harness, sim, client, repo, git, first = served
+    assert "README.md" in git.tip("main").files  # from the project's creation
+
+    result = client.commit_files(repo, "main", {**FILES, "README.md": b"# Shop\n"}, "readme",
+                                 known=first.state)
+
+    assert sim.operations() == ["get_branch", "create_commit", "get_file", "get_file",
+                                "get_file", "get_file", "create_commit"]
+    refused = sim.calls("create_commit")[0]
+    assert refused.status == 400
+    assert refused.response_body == {"message": "A file with this name already exists"}
+    assert sim.calls("create_commit")[1].request_body["actions"][0]["action"] == "update"
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").files["README.md"] == b"# Shop\n"
+
+
+@kind("gitlab")
+def test_gitlab_commits_on_top_of_a_commit_that_slipped_in_and_then_forgets_the_state(served):
+    # The commits API has no condition on the tip: a commit landing between our read of
+    # the branch and our commit is built upon, as on the careful path; only the files we
+    # write are guarded (last_commit_id). What the others are is then not known.
+    _harness, sim, client, repo, git, first = served
+    sim.before["create_commit"] = lambda: git.commit_on("main", {"other.yaml": b"x\n"},
+                                                        "someone else")
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").parents == (git.history("main")[1].sha,)
+    assert git.history("main")[1].message == "someone else"
+    assert git.tip("main").files["other.yaml"] == b"x\n"
+    assert result.state is None
+
+
+@kind("gitlab")
+def test_gitlab_falls_back_when_someone_changed_the_file_since_the_branch_was_read(served):
+    _harness, sim, client, repo, git, first = served
+    sim.before["create_commit"] = lambda: (
+        sim.before.pop("create_commit"),
+        git.commit_on("main", {"envs/dev/values.yaml": b"theirs\n"}, "someone else"))
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    refused = sim.calls("create_commit")[0]
+    assert refused.status == 400
+    assert refused.response_body["message"] == CHANGED
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").files["envs/dev/values.yaml"] == b"tag: '2'\n"
+    assert git.history("main")[1].message == "someone else"
+    assert result.state.files["envs/dev/values.yaml"].commit == result.sha
