@@ -188,3 +188,52 @@ def test_gitlab_falls_back_when_someone_changed_the_file_since_the_branch_was_re
     assert git.tip("main").files["envs/dev/values.yaml"] == b"tag: '2'\n"
     assert git.history("main")[1].message == "someone else"
     assert result.state.files["envs/dev/values.yaml"].commit == result.sha
+
+
+# --- Azure DevOps ---------------------------------------------------------------------
+
+
+@kind("azure_devops")
+def test_azure_pushes_the_changed_file_on_the_known_commit_in_one_call(served):
+    _harness, sim, client, repo, git, first = served
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert sim.operations() == ["create_push"]
+    body = sim.calls("create_push")[0].request_body
+    assert body["refUpdates"] == [{"name": "refs/heads/main", "oldObjectId": first.sha}]
+    assert [(change["changeType"], change["item"]["path"])
+            for change in body["commits"][0]["changes"]] == [("edit", "/envs/dev/values.yaml")]
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").parents == (first.sha,)
+
+
+@kind("azure_devops")
+def test_azure_falls_back_on_tf401028_when_someone_pushed_since(served):
+    _harness, sim, client, repo, git, first = served
+    git.commit_on("main", {"other.yaml": b"x\n"}, "someone else")
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert sim.operations() == ["create_push", "list_refs", "list_items", "create_push"]
+    assert sim.calls("create_push")[0].status == 409
+    assert "TF401028" in sim.calls("create_push")[0].response_body["message"]
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").files["other.yaml"] == b"x\n"
+
+
+@kind("azure_devops")
+def test_azure_adds_a_path_new_to_the_state_and_falls_back_if_it_exists(served):
+    _harness, sim, client, repo, git, _first = served
+    git.commit_on("main", {"README.md": b"# theirs\n"}, "someone else")
+    known = client.commit_files(repo, "main", NEW_TAG, "revision 2").state
+    sim.clear_log()
+
+    result = client.commit_files(repo, "main", {**NEW_TAG, "README.md": b"# shop\n"},
+                                 "readme", known=known)
+
+    assert sim.operations() == ["create_push", "list_refs", "list_items", "create_push"]
+    assert sim.calls("create_push")[0].status == 400
+    assert "TF401282" in sim.calls("create_push")[0].response_body["message"]
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").files["README.md"] == b"# shop\n"
