@@ -237,3 +237,47 @@ def test_azure_adds_a_path_new_to_the_state_and_falls_back_if_it_exists(served):
     assert "TF401282" in sim.calls("create_push")[0].response_body["message"]
     assert git.tip("main").sha == result.sha
     assert git.tip("main").files["README.md"] == b"# shop\n"
+
+
+# --- Bitbucket Cloud --------------------------------------------------------------------
+
+
+@kind("bitbucket_cloud")
+def test_bitbucket_uploads_the_changed_file_with_the_known_parent_then_reads_the_branch(
+        served):
+    _harness, sim, client, repo, git, first = served
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert sim.operations() == ["create_commit", "get_branch"]
+    upload = sim.calls("create_commit")[0].request_body
+    assert upload["form"]["parents"] == first.sha
+    assert upload["files"] == ["/envs/dev/values.yaml"]
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").parents == (first.sha,)
+
+
+@kind("bitbucket_cloud")
+def test_bitbucket_falls_back_on_the_409_of_stale_parents(served):
+    _harness, sim, client, repo, git, first = served
+    git.commit_on("main", {"other.yaml": b"x\n"}, "someone else")
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert sim.operations() == ["create_commit", "get_branch", "get_file", "get_file",
+                                "get_file", "create_commit", "get_branch"]
+    assert sim.calls("create_commit")[0].status == 409
+    assert git.tip("main").sha == result.sha
+    assert git.tip("main").files["other.yaml"] == b"x\n"
+
+
+@kind("bitbucket_cloud")
+def test_bitbucket_leaves_sha_and_state_unknown_if_the_branch_moves_right_after(served):
+    _harness, sim, client, repo, git, first = served
+    sim.fault("get_branch", before=lambda: git.commit_on("main", {"other.yaml": b"x\n"},
+                                                          "someone else"))
+
+    result = client.commit_files(repo, "main", NEW_TAG, "revision 2", known=first.state)
+
+    assert (result.changed, result.sha, result.state) == (True, None, None)
+    assert git.history("main")[1].files["envs/dev/values.yaml"] == b"tag: '2'\n"
