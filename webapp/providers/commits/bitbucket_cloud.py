@@ -39,7 +39,8 @@ class BitbucketCloudCommits:
         if known is not None:
             changes = known.changes(files)
             if changes == ({}, set()):
-                (tip, _), read = self._tip(repo, branch), True
+                tip, _ = self._tip(repo, branch)
+                read = True
                 if tip == known.commit:
                     return CommitResult(tip, False, _commit_url(repo, tip), known)
             elif changes is not None:
