@@ -8,9 +8,12 @@ from webapp.validation import ValidationPlan, run_validation
 
 FILES = {"chart/Chart.yaml": b"name: app\n", "chart/values.yaml": b"replicas: 1\n",
          "envs/dev/values.yaml": b"tag: '1'\n"}
+NEW_TAG = {**FILES, "envs/dev/values.yaml": b"tag: '2'\n"}
 ROWS = ["check_identity", "check_namespace", "ensure_repository (new)",
         "ensure_repository (exists)", "commit_files (3 files changed)",
-        "commit_files (nothing changed)", "read_file", "delete_repository", "validation"]
+        "commit_files (nothing changed)", "commit_files, known tip (1 of 3 changed)",
+        "commit_files, known tip (nothing changed)", "commit_files, tip moved (1 of 3 changed)",
+        "read_file", "delete_repository", "validation"]
 
 
 def measure(harness: Harness) -> dict[str, int]:
@@ -33,8 +36,16 @@ def measure(harness: Harness) -> dict[str, int]:
         fresh().commit_files(repo, "main", {"seed.txt": b"seed\n"}, "seed")
         count("commit_files (3 files changed)",
               lambda: fresh().commit_files(repo, "main", FILES, "three"))
-        count("commit_files (nothing changed)",
-              lambda: fresh().commit_files(repo, "main", FILES, "again"))
+        known = count("commit_files (nothing changed)",
+                      lambda: fresh().commit_files(repo, "main", FILES, "again")).state
+        known = count("commit_files, known tip (1 of 3 changed)",
+                      lambda: fresh().commit_files(repo, "main", NEW_TAG, "tag 2",
+                                                   known=known)).state
+        count("commit_files, known tip (nothing changed)",
+              lambda: fresh().commit_files(repo, "main", NEW_TAG, "again", known=known))
+        harness.git(sim, "costs").commit_on("main", {"OTHER.md": b"theirs\n"}, "someone else")
+        count("commit_files, tip moved (1 of 3 changed)",
+              lambda: fresh().commit_files(repo, "main", FILES, "tag 1", known=known))
         count("read_file", lambda: fresh().read_file(repo, "main", "chart/values.yaml"))
         count("delete_repository", lambda: fresh().delete_repository(repo))
         count("validation", lambda: run_validation(fresh(), ValidationPlan()))

@@ -45,6 +45,12 @@ COMMIT = obj({"id": SHA, "short_id": STR, "title": STR, "message": STR, "parent_
               "created_at": STR, "web_url": STR,
               "stats": obj({"additions": INT, "deletions": INT, "total": INT})},
              required=["id", "parent_ids", "web_url"])
+BRANCH = obj({"name": STR, "merged": BOOL, "protected": BOOL, "default": BOOL,
+              "web_url": STR,
+              "commit": obj({"id": SHA, "short_id": STR, "parent_ids": arr(SHA), "title": STR,
+                             "message": STR, "author_name": STR, "author_email": STR,
+                             "committed_date": STR, "web_url": STR}, required=["id"])},
+             required=["name", "commit"])
 FILE = obj({"file_name": STR, "file_path": STR, "size": INT, "encoding": enum("base64"),
             "content": STR, "content_sha256": STR, "ref": STR, "blob_id": SHA,
             "commit_id": SHA, "last_commit_id": SHA, "execute_filemode": BOOL},
@@ -106,6 +112,12 @@ OPERATIONS = [
         source="§2d [P] commits.md; 201 [P by convention]; the 400 messages 'A file with "
                "this name already exists' / 'doesn't exist' are Gitaly's IndexError "
                "texts [O]; on an empty project with no start_branch [U]"),
+    Operation(
+        "get_branch", "GET", "/projects/{id}/repository/branches/{branch}",
+        responses={200: BRANCH, 404: ERROR},
+        source="§2j [P] branches.md: name, commit.id, merged, protected, default, web_url; "
+               "404 for a missing branch [P convention], its body "
+               "{'message': '404 Branch Not Found'} [U]"),
     Operation(
         "get_file", "GET", "/projects/{id}/repository/files/{file_path}",
         query={"ref": True},

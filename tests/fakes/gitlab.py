@@ -2,18 +2,15 @@
 
 Quirks kept from the real service (PROVIDER-APIS.md §2): a taken project path is 400
 {"message": {"name": ["has already been taken"], ...}}; a missing scope is 403
-insufficient_scope naming the scopes the route accepts; a missing ref is "404 Commit Not
-Found" and a missing file "404 File Not Found"; `create` on an existing file, `update` on
-a missing one and a stale last_commit_id are 400; DELETE answers 202 and, with delayed
-deletion (Premium/Ultimate), only marks the project, whose path stays taken until a
-second DELETE with permanently_remove and full_path purges it; a 429 is plain text.
+insufficient_scope naming the scopes the route accepts; DELETE answers 202 and, with
+delayed deletion (Premium/Ultimate), only marks the project, whose path stays taken until
+a second DELETE with permanently_remove and full_path purges it; a 429 is plain text.
+Commits and files, with their own quirks, are in gitlab_repository.py.
 Path parameters arrive raw (platform%2Fapps, chart%2Fvalues.yaml) and are unquoted here.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import itertools
 import time
 from collections.abc import Callable
@@ -22,7 +19,8 @@ from datetime import date, timedelta
 from urllib.parse import unquote
 
 from tests.contracts.gitlab import CONTRACT
-from tests.fakes.git import GitRepo, blob_id
+from tests.fakes.git import GitRepo
+from tests.fakes.gitlab_repository import GitLabRepository, message
 from tests.fakes.harness import Harness
 from tests.fakes.simulator import Fault, Reply, SimRequest, Simulator, handles
 from webapp.providers.base import ProviderSettings
@@ -32,9 +30,8 @@ GOOD_TOKEN = "glpat-SimGoodToken00000000001"         # jane.doe (owner): api, wr
 READ_API_TOKEN = "glpat-SimReadApiOnly0000002"       # jane.doe: read_api, may not create
 MAINTAINER_TOKEN = "glpat-SimMaintainer00000003"     # max.maintainer: api, may not delete
 WRONG_TOKEN = "glpat-SimWrongToken000000009"
-OWNER, MAINTAINER, DEVELOPER, REPORTER = 50, 40, 30, 20
+OWNER, MAINTAINER, REPORTER = 50, 40, 20  # access levels (DEVELOPER is 30)
 INSUFFICIENT = "The request requires higher privileges than provided by the access token."
-CHANGED = "You are attempting to update a file that has changed since you started editing it."
 
 
 @dataclass
@@ -63,11 +60,7 @@ class Project:
     marked_on: str | None = None  # marked for deletion, to be removed on this date
 
 
-def message(status: int, text: object) -> Reply:
-    return Reply(status, {"message": text})
-
-
-class GitLabSimulator(Simulator):
+class GitLabSimulator(GitLabRepository, Simulator):
     contract = CONTRACT
     prefix = "/api/v4"
     label = "GitLab"
@@ -252,116 +245,14 @@ class GitLabSimulator(Simulator):
         del self.projects[project.id]
         return Reply(202, {"message": "202 Accepted"}, headers=self._headers())
 
-    @handles("create_commit")
-    def create_commit(self, request: SimRequest, id: str) -> Reply:
-        self._run_before("create_commit")
-        token, body = request.principal, request.json
-        project = self._project(token, id, role=DEVELOPER)
-        git, branch, start = project.git, body["branch"], body.get("start_branch")
-        with git.lock:
-            tip = git.tip(branch)
-            if tip is not None and start and start != branch:
-                raise message(400, f"A branch called '{branch}' already exists. Switch to "
-                                   "that branch in order to make changes")
-            base = tip if tip is not None else (git.tip(start) if start else None)
-            if base is None and (start or not git.empty):
-                # Only an empty project takes a first commit without a start branch [U].
-                raise message(400, "You can only create or edit files when you are on a "
-                                   "branch")
-            files = dict(base.files) if base else {}
-            for action in body["actions"]:
-                path = action["file_path"]
-                if action["action"] == "create" and path in files:
-                    raise message(400, "A file with this name already exists")
-                if action["action"] == "update" and path not in files:
-                    raise message(400, "A file with this name doesn't exist")
-                if action["action"] == "delete" and path not in files:
-                    raise message(400, "A file with this name doesn't exist")
-                last = action.get("last_commit_id")
-                if last and last != _last_commit(git, base.sha, path):
-                    raise message(400, CHANGED)
-                if action["action"] == "delete":
-                    del files[path]
-                    continue
-                content = action["content"]
-                files[path] = (base64.b64decode(content) if action.get("encoding") == "base64"
-                               else content.encode())
-            author = (body.get("author_name"), body.get("author_email"))
-            commit = git.make_commit(files, (base.sha,) if base else (),
-                                     body["commit_message"],
-                                     *(author if all(author) else self._author(token)))
-            git.move_branch(branch, commit.sha, tip.sha if tip else None)
-        return Reply(201, self._commit_json(project, commit.sha, len(body["actions"])),
-                     headers=self._headers())
-
-    @handles("get_file")
-    def get_file(self, request: SimRequest, id: str, file_path: str) -> Reply:
-        project = self._project(request.principal, id)
-        git, path, ref = project.git, unquote(file_path), request.query["ref"]
-        tip = self._ref(git, ref)
-        if path not in tip.files:
-            raise message(404, "404 File Not Found")
-        content = tip.files[path]
-        return Reply(200, {"file_name": path.rsplit("/", 1)[-1], "file_path": path,
-                           "size": len(content), "encoding": "base64",
-                           "content": base64.b64encode(content).decode(),
-                           "content_sha256": hashlib.sha256(content).hexdigest(), "ref": ref,
-                           "blob_id": blob_id(content), "commit_id": tip.sha,
-                           "last_commit_id": _last_commit(git, tip.sha, path),
-                           "execute_filemode": False}, headers=self._headers())
-
-    @handles("get_file_raw")
-    def get_file_raw(self, request: SimRequest, id: str, file_path: str) -> Reply:
-        project = self._project(request.principal, id)
-        tip = self._ref(project.git, request.query.get("ref") or "HEAD")
-        path = unquote(file_path)
-        if path not in tip.files:
-            raise message(404, "404 File Not Found")
-        return Reply(200, raw=tip.files[path], headers=self._headers(),
-                     content_type="text/plain; charset=utf-8")
-
     # --- helpers -----------------------------------------------------------------------
 
     def _run_before(self, operation: str) -> None:
         if operation in self.before:
             self.before[operation]()
 
-    def _ref(self, git: GitRepo, ref: str):
-        """The commit a branch name, HEAD (the default branch) or a sha names."""
-        branch = git.default_branch if ref == "HEAD" else ref
-        tip = git.tip(branch) if branch else None
-        tip = tip or git.commits.get(ref)
-        if tip is None:
-            raise message(404, "404 Commit Not Found")
-        return tip
-
     def _author(self, token: Token) -> tuple[str, str]:
         return self.users[token.username][1], f"{token.username}@example.com"
-
-    def _commit_json(self, project: Project, sha: str, changes: int) -> dict:
-        commit = project.git.commits[sha]
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime(commit.timestamp))
-        full = self._project_json(project)["path_with_namespace"]
-        return {"id": sha, "short_id": sha[:8], "title": commit.message.splitlines()[0],
-                "message": commit.message, "parent_ids": list(commit.parents),
-                "author_name": commit.author_name, "author_email": commit.author_email,
-                "authored_date": stamp, "committer_name": commit.author_name,
-                "committer_email": commit.author_email, "committed_date": stamp,
-                "created_at": stamp, "web_url": f"{self.url}/{full}/-/commit/{sha}",
-                "stats": {"additions": changes, "deletions": 0, "total": changes},
-                "project_id": project.id, "trailers": {},
-                "extended_trailers": {}}
-
-
-def _last_commit(git: GitRepo, sha: str, path: str) -> str | None:
-    """The newest commit from sha back that changed path (GitLab's last_commit_id)."""
-    while sha:
-        commit = git.commits[sha]
-        parent = git.commits[commit.parents[0]] if commit.parents else None
-        if parent is None or parent.files.get(path) != commit.files.get(path):
-            return sha
-        sha = parent.sha
-    return None
 
 
 def _settings(sim: GitLabSimulator, **overrides) -> ProviderSettings:

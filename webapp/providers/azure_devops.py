@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -14,8 +12,6 @@ from webapp.providers.base import (
     SCOPES_UNKNOWN,
     AlreadyExists,
     AuthenticationFailed,
-    Author,
-    CommitResult,
     Conflict,
     Identity,
     Namespace,
@@ -28,11 +24,11 @@ from webapp.providers.base import (
     guard_answers,
     without_user_info,
 )
+from webapp.providers.commits.azure_devops import AzureDevOpsCommits, item_path
 from webapp.providers.http import HttpSeam, segment
 from webapp.providers.kinds import AZURE_DEVOPS, AZURE_DEVOPS_SCOPE_NAMES
 
 API_VERSION = "7.1"
-NO_COMMIT = "0" * 40  # oldObjectId of a branch that does not exist yet
 
 def api_base(organization_url: str | None) -> str:
     """The organization URL is the API base: dev.azure.com/<org>, <org>.visualstudio.com, or a
@@ -41,7 +37,7 @@ def api_base(organization_url: str | None) -> str:
 
 
 @guard_answers
-class AzureDevOpsProvider(ProviderClient):
+class AzureDevOpsProvider(AzureDevOpsCommits, ProviderClient):
     """One Azure DevOps project reached with a personal access token."""
 
     kind = AZURE_DEVOPS
@@ -152,83 +148,12 @@ class AzureDevOpsProvider(ProviderClient):
         what = f"read {path} on {branch} of {repo.name}"
         response = self.http.request(
             "GET", self._git(f"/repositories/{segment(repo.id)}/items"), what=what,
-            params={"path": _item_path(path), "versionDescriptor.version": branch,
+            params={"path": item_path(path), "versionDescriptor.version": branch,
                     "versionDescriptor.versionType": "branch", "includeContent": "true"})
         item = self._json(response, what)
         if item.get("isFolder") or not isinstance(item.get("content"), str):
             raise NotFound(f"{path} on {branch} of {repo.name} is not a file.")
         return item["content"].encode("utf-8")
-
-    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
-                     message: str, author: Author | None = None) -> CommitResult:
-        """One push of files on branch (None deletes a file); none when nothing changes.
-
-        On an existing branch three calls whatever the history: the tip, the blob ids at the
-        tip (add or edit? unchanged?), the push. The push names the tip it builds on, so a
-        concurrent push makes it fail (Conflict) instead of being overwritten.
-        """
-        tip, base = self._tip_and_base(repo, branch)
-        existing = self._blob_ids(repo, base) if base else {}
-        changes = []
-        for path, content in sorted(files.items()):
-            blob = existing.get(_item_path(path))
-            if content is None:
-                if blob:
-                    changes.append({"changeType": "delete",
-                                    "item": {"path": _item_path(path)}})
-                continue
-            # A new branch always gets a commit, even of identical files: that creates it.
-            if blob == _blob_id(content) and tip is not None:
-                continue
-            changes.append(_change("edit" if blob else "add", path, content))
-        if not changes:
-            return CommitResult(tip, False, f"{repo.web_url}/commit/{tip}" if tip else None)
-        commit: dict = {"comment": message, "changes": changes}
-        if author:
-            commit["author"] = {"name": author.name, "email": author.email}
-        # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/pushes/create?view=azure-devops-rest-7.1
-        what = f"push to the branch {branch} of {repo.name}"
-        response = self.http.request(
-            "POST", self._git(f"/repositories/{segment(repo.id)}/pushes"), ok=(201,), what=what,
-            json={"refUpdates": [{"name": f"refs/heads/{branch}",
-                                  "oldObjectId": base or NO_COMMIT}],
-                  "commits": [commit]})
-        sha = self._json(response, what)["commits"][-1]["commitId"]
-        return CommitResult(sha, True, f"{repo.web_url}/commit/{sha}")
-
-    def _tip_and_base(self, repo: Repository, branch: str) -> tuple[str | None, str | None]:
-        """(branch's tip, commit to build on): a new branch starts from the default branch,
-        and an empty repository from nothing."""
-        tip = self._branch_tip(repo, branch)
-        if tip is not None:
-            return tip, tip
-        # A Repository read before the first push does not know the default branch yet.
-        default = repo.default_branch or self.get_repository(repo.id).default_branch
-        if default is None or default == branch:
-            return None, None
-        return None, self._branch_tip(repo, default)
-
-    def _branch_tip(self, repo: Repository, branch: str) -> str | None:
-        # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/refs/list?view=azure-devops-rest-7.1
-        what = f"read the branch {branch} of {repo.name}"
-        response = self.http.request("GET", self._git(f"/repositories/{segment(repo.id)}/refs"),
-                                     params={"filter": f"heads/{branch}"}, what=what)
-        wanted = f"refs/heads/{branch}"  # filter is a prefix: heads/main lists heads/main-v2 too
-        return next((ref["objectId"] for ref in self._json(response, what)["value"]
-                     if ref["name"] == wanted), None)
-
-    def _blob_ids(self, repo: Repository, commit: str) -> dict[str, str]:
-        """{"/path": blob id} of every file at commit."""
-        # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/items/list?view=azure-devops-rest-7.1
-        what = f"list the files of {repo.name} at {commit[:7]}"
-        # At the commit, not the branch: the listing must match the oldObjectId we push on.
-        response = self.http.request(
-            "GET", self._git(f"/repositories/{segment(repo.id)}/items"), what=what,
-            params={"scopePath": "/", "recursionLevel": "full",
-                    "versionDescriptor.version": commit,
-                    "versionDescriptor.versionType": "commit"})
-        return {item["path"]: item["objectId"] for item in self._json(response, what)["value"]
-                if not item.get("isFolder")}
 
     # --- translation -----------------------------------------------------------------
 
@@ -289,22 +214,3 @@ def _scope_needed(request: requests.PreparedRequest) -> str:
                                       and path.endswith("/_apis/git/repositories")):
         return "vso.code_manage"
     return "vso.code_write" if path.endswith("/pushes") else "vso.code"
-
-
-def _change(kind: str, path: str, content: bytes) -> dict:
-    try:
-        text, content_type = content.decode("utf-8"), "rawText"
-    except UnicodeDecodeError:
-        text, content_type = base64.b64encode(content).decode(), "base64Encoded"
-    return {"changeType": kind, "item": {"path": _item_path(path)},
-            "newContent": {"content": text, "contentType": content_type}}
-
-
-def _blob_id(content: bytes) -> str:
-    """The git blob id of content: what the items list reports as objectId."""
-    header = f"blob {len(content)}\0".encode()
-    return hashlib.sha1(header + content, usedforsecurity=False).hexdigest()
-
-
-def _item_path(path: str) -> str:
-    return "/" + path.lstrip("/")

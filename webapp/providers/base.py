@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from webapp.providers.state import BranchState
+
 if TYPE_CHECKING:  # type names only: kinds and http import this module
     from webapp.providers.http import HttpSeam
     from webapp.providers.kinds import ProviderKind
@@ -106,6 +108,9 @@ class CommitResult:
     sha: str | None
     changed: bool
     web_url: str | None = None
+    # The branch right after this call, for the next call's `known`; None: unknowable
+    # (forget any state kept for the branch).
+    state: BranchState | None = None
 
 
 @dataclass(frozen=True)
@@ -192,8 +197,13 @@ class Provider(Protocol):
         """The existing repository of that name (NotFound otherwise)."""
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
-                     message: str, author: Author | None = None) -> CommitResult:
-        """One atomic commit of files on branch (None deletes a file); none if nothing changes."""
+                     message: str, author: Author | None = None,
+                     known: BranchState | None = None) -> CommitResult:
+        """One atomic commit of files on branch (None deletes a file); none if nothing changes.
+
+        known is the state an earlier call's result gave for this repository and branch:
+        while the tip is still known.commit, fewer requests (webapp/providers/state.py).
+        """
 
     def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
         """The content of path at the tip of branch."""

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import base64
-import logging
 import re
-from collections.abc import Mapping
-from urllib.parse import quote
 
 import requests
 
@@ -14,9 +11,6 @@ from webapp.providers.answers import provider_message
 from webapp.providers.base import (
     AlreadyExists,
     AuthenticationFailed,
-    Author,
-    CommitResult,
-    Conflict,
     Identity,
     Namespace,
     NotFound,
@@ -29,10 +23,9 @@ from webapp.providers.base import (
     guard_answers,
     without_user_info,
 )
+from webapp.providers.commits.bitbucket_cloud import BitbucketCloudCommits, repo_path
 from webapp.providers.http import HttpSeam, segment
 from webapp.providers.kinds import BITBUCKET_APP_PASSWORD_NAMES, BITBUCKET_CLOUD
-
-log = logging.getLogger(__name__)
 
 PUBLIC_HOST = "https://bitbucket.org"
 PUBLIC_API = "https://api.bitbucket.org/2.0"
@@ -52,7 +45,7 @@ def repo_slug(name: str) -> str:
 
 
 @guard_answers
-class BitbucketCloudProvider(ProviderClient):
+class BitbucketCloudProvider(BitbucketCloudCommits, ProviderClient):
     """A Bitbucket Cloud workspace reached with an API token (or a legacy app password)."""
 
     kind = BITBUCKET_CLOUD
@@ -148,7 +141,7 @@ class BitbucketCloudProvider(ProviderClient):
         what = f"create the repository {full}"
         try:
             # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-post
-            response = self.http.request("POST", _repo_path(full), json=body, what=what)
+            response = self.http.request("POST", repo_path(full), json=body, what=what)
         except AlreadyExists:
             return self.get_repository(name)
         return self._repository(self.http.json(response, what), created=True)
@@ -158,13 +151,13 @@ class BitbucketCloudProvider(ProviderClient):
         full = f"{self.workspace}/{repo_slug(name)}"
         what = f"read the repository {full}"
         # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-get
-        response = self.http.request("GET", _repo_path(full), what=what)
+        response = self.http.request("GET", repo_path(full), what=what)
         return self._repository(self.http.json(response, what))
 
     def delete_repository(self, repo: Repository) -> None:
         """Delete the repository (needs delete:repository:bitbucket and admin rights)."""
         # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-delete
-        self.http.request("DELETE", _repo_path(repo.id), ok=(204,),
+        self.http.request("DELETE", repo_path(repo.id), ok=(204,),
                           what=f"delete the repository {repo.id}")
 
     # --- files -----------------------------------------------------------------------
@@ -175,76 +168,6 @@ class BitbucketCloudProvider(ProviderClient):
         if content is None:
             raise NotFound(f"{path} does not exist on {branch} of {repo.id}.", status=404)
         return content
-
-    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
-                     message: str, author: Author | None = None) -> CommitResult:
-        """One commit through POST /src (None deletes a file); none if nothing changes.
-
-        Calls: read the branch, read each file at its tip, upload, read the branch again:
-        the upload answers 201 with no body and documents no Location header (§4d).
-        """
-        files = {path.lstrip("/"): content for path, content in files.items()}
-        tip, _ = self._tip(repo, branch)
-        if tip is None:  # an empty repository or a new branch: send everything
-            changed = files if any(c is not None for c in files.values()) else {}
-        else:  # read at the SHA, not the branch name: one consistent snapshot
-            changed = {path: content for path, content in files.items()
-                       if self._read_at(repo, tip, path) != content}
-        if not changed:
-            return CommitResult(tip, False, tip and f"{repo.web_url}/commits/{tip}")
-        self._upload(repo, branch, tip, changed, message, author)
-        sha, parents = self._tip(repo, branch)
-        if sha is None or (tip is not None and parents[:1] != [tip]):
-            log.warning("%s: committed to %s of %s, but the branch moved again at once",
-                        self.label, branch, repo.id)
-            return CommitResult(None, True)
-        return CommitResult(sha, True, f"{repo.web_url}/commits/{sha}")
-
-    def _tip(self, repo: Repository, branch: str) -> tuple[str | None, list[str]]:
-        """(tip SHA, its parents); (None, []) for a new branch or an empty repository."""
-        what = f"read the branch {branch} of {repo.id}"
-        try:
-            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-refs/#api-repositories-workspace-repo-slug-refs-branches-name-get
-            response = self.http.request(
-                "GET", f"{_repo_path(repo.id)}/refs/branches/{segment(branch)}", what=what)
-        except NotFound:
-            return None, []
-        target = self.http.json(response, what)["target"]
-        return target["hash"], [parent["hash"] for parent in target.get("parents", [])]
-
-    def _read_at(self, repo: Repository, commit: str, path: str) -> bytes | None:
-        """The raw content of path at a commit SHA or branch; None if there is no such file."""
-        try:
-            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-source/#api-repositories-workspace-repo-slug-src-commit-path-get
-            response = self.http.request(
-                "GET",
-                f"{_repo_path(repo.id)}/src/{segment(commit)}/{quote(path.lstrip('/'))}",
-                what=f"read {path} at {commit[:12]} of {repo.id}")
-        except NotFound:
-            return None
-        return response.content
-
-    def _upload(self, repo: Repository, branch: str, parent: str | None,
-                files: dict[str, bytes | None], message: str, author: Author | None) -> None:
-        """POST /src: meta fields, a part per file named by its path, `files` for deletions."""
-        meta = {"message": message, "branch": branch}
-        if author:
-            meta["author"] = f"{author.name} <{author.email}>"
-        if parent:  # asserts the branch's tip: 409 rather than a commit on a moved branch
-            meta["parents"] = parent
-        # A leading "/" keeps a file called "message" or "branch" from reading as meta data.
-        parts = [(name, (None, value)) for name, value in meta.items()]
-        parts += [("files", (None, path)) for path in sorted(files) if files[path] is None]
-        parts += [(f"/{path}", (path.rsplit("/", 1)[-1], content, "application/octet-stream"))
-                  for path, content in sorted(files.items()) if content is not None]
-        try:
-            # Reference: https://developer.atlassian.com/cloud/bitbucket/rest/api-group-source/#api-repositories-workspace-repo-slug-src-post
-            self.http.request("POST", f"{_repo_path(repo.id)}/src", files=parts, ok=(201,),
-                              what=f"commit to {branch} of {repo.id}")
-        except Conflict as error:
-            raise Conflict(f"The branch {branch} of {repo.id} moved while committing; nothing "
-                           "was overwritten.", status=409, provider_message=error.provider_message,
-                           hint="Try again: the next attempt starts from the new tip.") from None
 
     # --- translation -----------------------------------------------------------------
 
@@ -299,11 +222,6 @@ class BitbucketCloudProvider(ProviderClient):
                      "create or delete).")
         return None
 
-
-
-def _repo_path(full_name: str) -> str:
-    workspace, _, slug = full_name.partition("/")
-    return f"/repositories/{segment(workspace)}/{segment(slug)}"
 
 
 def _required_scope(response: requests.Response) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
 
 import requests
 
@@ -11,9 +10,6 @@ from webapp.providers.answers import provider_message
 from webapp.providers.base import (
     AlreadyExists,
     AuthenticationFailed,
-    Author,
-    CommitResult,
-    Conflict,
     Identity,
     Namespace,
     NotFound,
@@ -24,6 +20,7 @@ from webapp.providers.base import (
     Repository,
     guard_answers,
 )
+from webapp.providers.commits.github import GitHubCommits, full_path
 from webapp.providers.http import HttpSeam, path_segments, segment
 from webapp.providers.kinds import GITHUB
 
@@ -40,7 +37,7 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitHubProvider(ProviderClient):
+class GitHubProvider(GitHubCommits, ProviderClient):
     """A GitHub organization reached with a personal access token."""
 
     kind = GITHUB
@@ -106,7 +103,7 @@ class GitHubProvider(ProviderClient):
     def delete_repository(self, repo: Repository) -> None:
         """Delete the repository (needs the delete_repo scope and admin rights)."""
         # Reference: https://docs.github.com/en/rest/repos/repos#delete-a-repository
-        self.http.request("DELETE", f"/repos/{_full(repo)}", ok=(204,),
+        self.http.request("DELETE", f"/repos/{full_path(repo)}", ok=(204,),
                           what=f"delete the repository {repo.id}")
 
     # --- files -----------------------------------------------------------------------
@@ -115,133 +112,13 @@ class GitHubProvider(ProviderClient):
         """The content of path at branch."""
         # Reference: https://docs.github.com/en/rest/repos/contents#get-repository-content
         what = f"read {path} on {branch} of {repo.id}"
-        response = self.http.request("GET", f"/repos/{_full(repo)}/contents/{path_segments(path)}",
-                                     params={"ref": branch}, what=what)
+        response = self.http.request(
+            "GET", f"/repos/{full_path(repo)}/contents/{path_segments(path)}",
+            params={"ref": branch}, what=what)
         content = self.http.json(response, what)
         if not isinstance(content, dict) or content.get("type") != "file":
             raise NotFound(f"{path} on {branch} of {repo.id} is not a file.")
         return base64.b64decode(content["content"])
-
-    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
-                     message: str, author: Author | None = None) -> CommitResult:
-        """One commit of files on branch through the Git Data API; none if nothing changes.
-
-        A file whose content is None is deleted.
-
-        Five calls whatever the history: read the branch, read its commit, write the tree
-        (inline content), write the commit, move the branch (fast-forward only, so a
-        concurrent commit is never overwritten: Conflict instead).
-        """
-        files = dict(files)
-        tip, new_branch = self._branch_tip(repo, branch)
-        if tip is None:  # an empty repository (not made by us): start it with one file
-            files = {path: content for path, content in files.items() if content is not None}
-            if not files:
-                return CommitResult(None, False)
-            first = sorted(files)[0]
-            tip = self._put_first_file(repo, branch, first, files.pop(first), message, author)
-            new_branch = False
-            if not files:
-                return CommitResult(tip, True, f"{repo.web_url}/commit/{tip}")
-        base_tree = self._commit_tree(repo, tip)
-        tree = self._write_tree(repo, base_tree, files)
-        if tree == base_tree and not new_branch:
-            return CommitResult(tip, False, f"{repo.web_url}/commit/{tip}")
-        # Reference: https://docs.github.com/en/rest/git/commits#create-a-commit
-        body = {"message": message, "tree": tree, "parents": [tip]}
-        if author:
-            body["author"] = {"name": author.name, "email": author.email}
-        what = f"create a commit in {repo.id}"
-        sha = self.http.json(self.http.request("POST", f"/repos/{_full(repo)}/git/commits",
-                                               json=body, ok=(201,), what=what), what)["sha"]
-        self._move_branch(repo, branch, sha, create=new_branch)
-        return CommitResult(sha, True, f"{repo.web_url}/commit/{sha}")
-
-    def _branch_tip(self, repo: Repository, branch: str) -> tuple[str | None, bool]:
-        """(tip sha, whether branch must be created); (None, True) for an empty repository."""
-        # Reference: https://docs.github.com/en/rest/git/refs#get-a-reference
-        for candidate in dict.fromkeys([branch, repo.default_branch or branch]):
-            what = f"read the branch {candidate} of {repo.id}"
-            try:
-                response = self.http.request(
-                    "GET", f"/repos/{_full(repo)}/git/ref/heads/{path_segments(candidate)}",
-                    what=what)
-            except NotFound:
-                continue
-            except Conflict as error:
-                if "empty" in error.provider_message.lower():
-                    return None, True
-                raise
-            return self.http.json(response, what)["object"]["sha"], candidate != branch
-        raise NotFound(f"{repo.id} has no branch {branch} and no default branch to start it "
-                       "from.", hint="Create the branch, or choose an existing one.")
-
-    def _commit_tree(self, repo: Repository, sha: str) -> str:
-        # Reference: https://docs.github.com/en/rest/git/commits#get-a-commit-object
-        what = f"read the commit {sha[:7]} of {repo.id}"
-        response = self.http.request("GET", f"/repos/{_full(repo)}/git/commits/{sha}",
-                                     what=what)
-        return self.http.json(response, what)["tree"]["sha"]
-
-    def _write_tree(self, repo: Repository, base_tree: str,
-                    files: dict[str, bytes | None]) -> str:
-        """A tree of base_tree with files replaced; text goes inline, binary as blobs."""
-        entries = []
-        for path, content in sorted(files.items()):
-            entry = {"path": path, "mode": "100644", "type": "blob"}
-            if content is None:
-                entry["sha"] = None  # a null sha deletes the path
-                entries.append(entry)
-                continue
-            try:
-                entry["content"] = content.decode("utf-8")
-            except UnicodeDecodeError:
-                entry["sha"] = self._write_blob(repo, content)
-            entries.append(entry)
-        # Reference: https://docs.github.com/en/rest/git/trees#create-a-tree
-        what = f"write the files to {repo.id}"
-        response = self.http.request("POST", f"/repos/{_full(repo)}/git/trees", ok=(201,),
-                                     json={"base_tree": base_tree, "tree": entries}, what=what)
-        return self.http.json(response, what)["sha"]
-
-    def _write_blob(self, repo: Repository, content: bytes) -> str:
-        # Reference: https://docs.github.com/en/rest/git/blobs#create-a-blob
-        what = f"upload a file to {repo.id}"
-        response = self.http.request(
-            "POST", f"/repos/{_full(repo)}/git/blobs", ok=(201,), what=what,
-            json={"content": base64.b64encode(content).decode(), "encoding": "base64"})
-        return self.http.json(response, what)["sha"]
-
-    def _move_branch(self, repo: Repository, branch: str, sha: str, *, create: bool) -> None:
-        what = f"move the branch {branch} of {repo.id}"
-        if create:
-            # Reference: https://docs.github.com/en/rest/git/refs#create-a-reference
-            self.http.request("POST", f"/repos/{_full(repo)}/git/refs", ok=(201,), what=what,
-                              json={"ref": f"refs/heads/{branch}", "sha": sha})
-            return
-        # Reference: https://docs.github.com/en/rest/git/refs#update-a-reference
-        try:
-            self.http.request("PATCH",
-                              f"/repos/{_full(repo)}/git/refs/heads/{path_segments(branch)}",
-                              json={"sha": sha, "force": False}, what=what)
-        except ProviderError as error:
-            if error.status == 422:  # "Update is not a fast forward": someone committed first
-                raise Conflict(f"The branch {branch} of {repo.id} moved while committing.",
-                               status=422, provider_message=error.provider_message) from None
-            raise
-
-    def _put_first_file(self, repo: Repository, branch: str, path: str, content: bytes,
-                        message: str, author: Author | None) -> str:
-        """The first commit of an empty repository, through the Contents API."""
-        # Reference: https://docs.github.com/en/rest/repos/contents#create-or-update-file-contents
-        body = {"message": message, "content": base64.b64encode(content).decode(),
-                "branch": branch}
-        if author:
-            body["author"] = {"name": author.name, "email": author.email}
-        what = f"write the first file to the empty repository {repo.id}"
-        response = self.http.request("PUT", f"/repos/{_full(repo)}/contents/{path_segments(path)}",
-                                     json=body, ok=(201,), what=what)
-        return self.http.json(response, what)["commit"]["sha"]
 
     # --- translation -----------------------------------------------------------------
 
@@ -284,10 +161,3 @@ def _name_taken(response: requests.Response) -> bool:
         return False
     return any("already exists" in str(error.get("message", "")) for error in errors
                if isinstance(error, dict))
-
-
-
-
-def _full(repo: Repository) -> str:
-    owner, _, name = repo.id.partition("/")
-    return f"{segment(owner)}/{segment(name)}"

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
-
 import requests
 
 from webapp.providers.answers import provider_message
 from webapp.providers.base import (
     AlreadyExists,
     AuthenticationFailed,
-    Author,
-    CommitResult,
     Conflict,
     Identity,
     Namespace,
@@ -25,14 +20,12 @@ from webapp.providers.base import (
     UnexpectedResponse,
     guard_answers,
 )
+from webapp.providers.commits.gitlab import GitLabCommits
 from webapp.providers.http import HttpSeam, segment
 from webapp.providers.kinds import GITLAB
 
 PUBLIC_HOST = "https://gitlab.com"
 REPOSITORY_DESCRIPTION = "Desired state managed by GitOps Console"
-# What GitLab (Gitaly) says when the files changed between our probes and our commit.
-CONCURRENT_CHANGE = ("has changed since you started editing it", "already exists",
-                     "doesn't exist")
 
 
 def api_base(host: str | None) -> str:
@@ -42,7 +35,7 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitLabProvider(ProviderClient):
+class GitLabProvider(GitLabCommits, ProviderClient):
     """A GitLab group (or subgroup) reached with a personal access token."""
 
     kind = GITLAB
@@ -159,91 +152,6 @@ class GitLabProvider(ProviderClient):
             "GET", f"/projects/{segment(repo.id)}/repository/files/{segment(path)}/raw",
             params={"ref": branch}, what=f"read {path} on {branch} of {repo.name}").content
 
-    def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
-                     message: str, author: Author | None = None) -> CommitResult:
-        """One commit of the changed files on branch (None deletes a file); none if unchanged.
-
-        GitLab has no upsert: each path is read first (create, update or delete; changed
-        or not), then one commit carries every action: N + 1 calls whatever the history.
-        Updates and deletes name the file's last commit, so a concurrent change is a
-        Conflict, never an overwrite.
-        """
-        existing, tip, start_branch = self._probe(repo, branch, sorted(files))
-        actions = []
-        for path in sorted(files):
-            content, found = files[path], existing.get(path)
-            if content is None:
-                if found is not None:
-                    actions.append({"action": "delete", "file_path": path,
-                                    "last_commit_id": found[1]})
-            elif found is None:
-                actions.append({"action": "create", "file_path": path, **_encoded(content)})
-            elif found[0] != content or start_branch:  # a new branch: write every file
-                actions.append({"action": "update", "file_path": path, **_encoded(content),
-                                "last_commit_id": found[1]})
-        if not actions:
-            return CommitResult(tip, False, f"{repo.web_url}/-/commit/{tip}" if tip else None)
-        body = {"branch": branch, "commit_message": message, "actions": actions}
-        if start_branch:
-            body["start_branch"] = start_branch
-        if author:
-            body.update(author_name=author.name, author_email=author.email)
-        # Reference: https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions
-        what = f"commit to {branch} of {repo.name}"
-        try:
-            response = self.http.request("POST", f"/projects/{segment(repo.id)}/repository/commits",
-                                         json=body, ok=(201,), what=what)
-        except UnexpectedResponse as error:
-            if error.status == 400 and any(s in error.provider_message
-                                           for s in CONCURRENT_CHANGE):
-                raise Conflict(f"Someone changed {branch} of {repo.name} while committing; "
-                               "nothing was overwritten.", status=400,
-                               provider_message=error.provider_message,
-                               hint="Try again: the files are read anew.") from None
-            raise
-        commit = self.http.json(response, what)
-        return CommitResult(commit["id"], True, commit.get("web_url"))
-
-    def _probe(self, repo: Repository, branch: str, paths: list[str]
-               ) -> tuple[dict[str, tuple[bytes, str]], str | None, str | None]:
-        """(path -> (content, last commit id), tip, start branch) for the files at branch.
-
-        A missing branch is started from the default branch; an empty project has no
-        branch at all, so every file is created.
-        """
-        refs = list(dict.fromkeys([branch, repo.default_branch or branch]))
-        existing: dict[str, tuple[bytes, str]] = {}
-        tip = None
-        for path in paths:
-            while refs:
-                try:
-                    found = self._read_file_meta(repo, refs[0], path)
-                    break
-                except _NoSuchRef:
-                    refs.pop(0)
-            else:
-                found = None
-            if found is not None:
-                existing[path] = (base64.b64decode(found["content"]), found["last_commit_id"])
-                tip = found["commit_id"]
-        start_branch = refs[0] if refs and refs[0] != branch else None
-        return existing, tip, start_branch
-
-    def _read_file_meta(self, repo: Repository, ref: str, path: str) -> dict | None:
-        """The file's JSON at ref; None if the file is missing; _NoSuchRef if ref is."""
-        # Reference: https://docs.gitlab.com/api/repository_files/#get-file-from-repository
-        what = f"read {path} on {ref} of {repo.name}"
-        try:
-            response = self.http.request(
-                "GET", f"/projects/{segment(repo.id)}/repository/files/{segment(path)}",
-                params={"ref": ref}, what=what)
-        except NotFound as error:
-            # "404 Commit Not Found": no such branch; "404 File Not Found": no such file.
-            if "Commit Not Found" in error.provider_message:
-                raise _NoSuchRef(ref) from None
-            return None
-        return self.http.json(response, what)
-
     # --- lookups and translation -----------------------------------------------------
 
     def _group_info(self) -> tuple[int, str]:
@@ -291,10 +199,6 @@ class GitLabProvider(ProviderClient):
         return None
 
 
-class _NoSuchRef(Exception):
-    """The branch (or any ref) does not exist in the project."""
-
-
 def _json(response: requests.Response) -> dict:
     try:
         body = response.json()
@@ -308,12 +212,3 @@ def _taken(body: dict) -> bool:
     message = body.get("message")
     return isinstance(message, dict) and any(
         "has already been taken" in str(problems) for problems in message.values())
-
-
-def _encoded(content: bytes) -> dict[str, str]:
-    """The action's content: text where it is UTF-8, base64 otherwise."""
-    try:
-        return {"content": content.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"content": base64.b64encode(content).decode(), "encoding": "base64"}
-
