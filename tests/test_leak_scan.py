@@ -92,3 +92,50 @@ def test_a_log_record_loses_the_token_in_every_form(caplog):
         assert form not in text
     assert "provider echoed [redacted]" in text
     assert redact(f"x{token}x") == "x[redacted]x"
+
+
+def test_a_full_api_session_leaks_no_token_anywhere(make_app, db_path, caplog):
+    from tests.api_support import make_token
+    app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True, LOG_LEVEL="DEBUG")
+    api_token = make_token(app, name="pipeline")
+    client = Recorder(app.test_client())
+    bearer = {"Authorization": f"Bearer {api_token}"}
+    tokens = [api_token]
+    caplog.set_level(logging.DEBUG)
+
+    def call(method, path, **kwargs):
+        return client.request(method, "/api/v1" + path, headers=bearer, **kwargs)
+
+    with ExitStack() as stack:
+        for kind, harness in sorted(HARNESSES.items()):
+            simulator = stack.enter_context(serve(harness.simulator()))
+            tokens += [harness.tokens["good"], harness.tokens["wrong"]]
+            body = form_data(harness, simulator)
+            call("PUT", f"/gitops/configs/{kind}", json={**body,
+                                                         "token": harness.tokens["wrong"]})
+            call("POST", f"/gitops/configs/{kind}/validate", json=body)
+            assert call("PUT", f"/gitops/configs/{kind}", json=body).status_code == 201
+            call("POST", f"/gitops/configs/{kind}/validate")
+            name = f"app-{kind.replace('_', '-')}"
+            call("POST", "/apps", json={"name": name, "environments": ["dev"]})
+            deployed = call("POST", f"/apps/{name}/environments/dev/deploy",
+                            json={"values": DEFAULT_VALUES})
+            assert deployed.status_code == 201, deployed.get_json()
+            for path in ("/gitops/configs", f"/gitops/configs/{kind}", "/gitops/status",
+                         "/apps", "/deployments", "/audit", "/openapi.json"):
+                call("GET", path)
+        client.request("GET", "/api/v1/apps",
+                       headers={"Authorization": f"Bearer {api_token[:-3]}xyz"})
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    stored = b"".join(path.read_bytes() for path in db_path.parent.glob("gitops.db*"))
+    logs = "\n".join(record.getMessage() + (record.exc_text or "")
+                     for record in caplog.records)
+    assert len(client.seen) > 40
+    for token in tokens:
+        for form in secret_forms(token):
+            assert form.encode() not in stored, token
+            assert form not in logs, token
+            assert not [body for body in client.seen if form in body], token

@@ -14,9 +14,10 @@ from tests.fakes.simulator import Simulator
 
 
 @contextmanager
-def serve(simulator: Simulator, ssl_context=None) -> Iterator[Simulator]:
-    """Run simulator on a free loopback port; fail if any exchange broke the contract."""
-    with Served(simulator, ssl_context=ssl_context) as server:
+def serve(simulator: Simulator, ssl_context=None, port: int = 0) -> Iterator[Simulator]:
+    """Run simulator on a loopback port (a free one by default); fail if any exchange broke
+    the contract."""
+    with Served(simulator, ssl_context=ssl_context, port=port) as server:
         simulator.url = server.url
         yield simulator
     assert simulator.violations == [], "contract violations:\n" + "\n".join(simulator.violations)

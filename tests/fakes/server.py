@@ -20,9 +20,9 @@ class QuietHandler(WSGIRequestHandler):
 class Served:
     """A real threaded HTTP(S) server in a background thread, for a with-block."""
 
-    def __init__(self, app, ssl_context=None) -> None:
+    def __init__(self, app, ssl_context=None, port: int = 0) -> None:
         self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True,
+        self._server = make_server("127.0.0.1", port, app, threaded=True,
                                    request_handler=QuietHandler, ssl_context=ssl_context)
         scheme = "https" if ssl_context else "http"
         self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"

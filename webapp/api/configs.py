@@ -35,7 +35,7 @@ def _saved(kind: str):
 def _form(kind: str, payload: dict):
     """The provider form of kind bound to payload and to what is saved; 422 if it fails."""
     saved = configs_by_kind().get(kind)
-    form = bind(FORMS[kind], payload, renamed=RENAMED, saved=saved,
+    form = bind(FORMS[kind], payload, renamed=RENAMED, integers=("version",), saved=saved,
                 problems=secret_problems(saved))
     if not form.validate():
         raise ApiError(422, "invalid_input", "Some fields need fixing.",

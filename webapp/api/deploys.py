@@ -52,8 +52,8 @@ def create_app():
     """name, environments (a list, default dev, staging, prod) and, where an administrator
     makes repositories, repository_url."""
     payload = json_body()
-    environments = payload.get("environments")
-    if environments is not None:
+    if "environments" in payload:
+        environments = payload["environments"]
         if not isinstance(environments, list) or \
                 not all(isinstance(name, str) for name in environments):
             raise ApiError(422, "invalid_input", "environments is a list of names.",
@@ -141,6 +141,9 @@ def _deploy(source: DeploySource, name: str, env: str):
         app, environment = catalog.target(name, env)
     except catalog.NoSuchApplication as missing:
         raise _missing(missing) from None
+    if "target" in payload:  # the URL names the target; a body must not say otherwise
+        raise ApiError(422, "invalid_input", "The URL names the application and environment.",
+                       fields={"target": ["Unknown field: the URL names the target."]})
     target = f"{name}/{env}"
     payload = {**payload, "values": _values_text(payload.get("values", "")), "target": target}
     form = bind(source.form_class, payload)
@@ -164,8 +167,6 @@ def _values_text(values) -> str:
     """Values as the YAML text a page would send; a JSON object is written out as YAML."""
     if isinstance(values, dict):
         return yaml.safe_dump(values, sort_keys=False, default_flow_style=False)
-    if values is None:
-        return ""
     if not isinstance(values, str):
         raise ApiError(422, "invalid_input", "values is YAML text or a JSON object.",
                        fields={"values": ["Use YAML text or a JSON object."]})

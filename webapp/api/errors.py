@@ -81,7 +81,10 @@ def _from_http(error: HTTPException) -> ApiError:
     message = {404: "There is no such resource.",
                405: f"{request.method} is not allowed here."}.get(
         status, error.description or "The request cannot be served.")
-    return ApiError(status, _HTTP_CODES.get(status, "error"), message)
+    # A 405 names what is allowed (RFC 9110), as werkzeug's own answer does.
+    allowed = getattr(error, "valid_methods", None)
+    headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+    return ApiError(status, _HTTP_CODES.get(status, "error"), message, headers=headers)
 
 
 def unrouted_response(error: HTTPException) -> Response:

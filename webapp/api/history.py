@@ -17,7 +17,7 @@ MAX_PAGE = 100
 def _page_arguments(default: int) -> tuple[int, int | None]:
     """(per_page, before): the page size and the id to list entries older than."""
     arguments = {}
-    for name, low, high in (("per_page", 1, MAX_PAGE), ("before", 1, 2**62)):
+    for name, low, high in (("per_page", 1, MAX_PAGE), ("before", 1, 2**63 - 1)):
         raw = request.args.get(name)
         if raw is None:
             continue
@@ -42,7 +42,7 @@ def _paged(query, model, endpoint: str, present_one, **filters):
 
 @bp.get("/deployments")
 @documented("List deploy attempts, newest first", tag="deploys",
-            query={"app": "string", "per_page": "integer", "before": "integer"},
+            query={"app": "string", "per_page": "per_page", "before": "id"},
             responses={200: "DeploymentList", 400: None})
 def list_deployments():
     """Every attempt (refused and failed ones included); ?app= for one application;
@@ -56,7 +56,7 @@ def list_deployments():
     return _paged(query, Deployment, "api.list_deployments", present.deployment, **filters)
 
 
-@bp.get("/deployments/<int:deployment_id>")
+@bp.get("/deployments/<int(max=9223372036854775807):deployment_id>")
 @documented("Read one deploy attempt, with its values", tag="deploys",
             responses={200: "Deployment", 404: None})
 def get_deployment(deployment_id: int):
@@ -69,7 +69,7 @@ def get_deployment(deployment_id: int):
 
 @bp.get("/audit")
 @documented("Read the audit log, newest first (admins)", tag="audit",
-            query={"per_page": "integer", "before": "integer"},
+            query={"per_page": "per_page", "before": "id"},
             responses={200: "AuditList", 400: None, 403: None})
 def audit_events():
     """Who did what and when; `next` is the URL of the following page."""

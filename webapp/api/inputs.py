@@ -38,11 +38,11 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
 
 def bind(form_class: type[Form], payload: Mapping[str, Any], *,
          renamed: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None,
-         ignore: tuple[str, ...] = (), **form_kwargs) -> Form:
+         integers: tuple[str, ...] = (), **form_kwargs) -> Form:
     """The form built from payload; ApiError 422 for unknown keys and wrong types.
 
     renamed maps an API key to (form field, how its value becomes the field's), e.g.
-    verify_tls -> (skip_tls_verify, not); ignore names keys the caller reads itself.
+    verify_tls -> (skip_tls_verify, not); integers names the fields that take a number.
     """
     renamed = renamed or {}
     # field name -> whether it is a checkbox
@@ -52,8 +52,6 @@ def bind(form_class: type[Form], payload: Mapping[str, Any], *,
     errors: dict[str, list[str]] = {}
     data = MultiDict()
     for key, value in payload.items():
-        if key in ignore:
-            continue
         if key in renamed:
             name, how = renamed[key]
             if not isinstance(value, bool):
@@ -65,7 +63,7 @@ def bind(form_class: type[Form], payload: Mapping[str, Any], *,
         else:
             errors[key] = ["Unknown field: see the API description (/api/v1/openapi.json)."]
             continue
-        problem = _add(data, name, value, checkboxes[name])
+        problem = _add(data, name, value, checkboxes[name], name in integers)
         if problem:
             errors[key] = [problem]
     if errors:
@@ -82,7 +80,7 @@ def form_fields(form_class: type[Form]):
     return sorted(found, key=lambda item: item[1].creation_counter)
 
 
-def _add(data: MultiDict, name: str, value: Any, checkbox: bool) -> str | None:
+def _add(data: MultiDict, name: str, value: Any, checkbox: bool, integer: bool) -> str | None:
     """Put value into the form data as the field expects it; the problem, if any."""
     if checkbox:
         if not isinstance(value, bool):
@@ -92,7 +90,12 @@ def _add(data: MultiDict, name: str, value: Any, checkbox: bool) -> str | None:
         return None
     if value is None:
         return None  # the same as leaving it out
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if integer:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "Use a whole number."
+        data.add(name, str(value))
+        return None
+    if not isinstance(value, str):
         return "Use a string."
-    data.add(name, str(value))
+    data.add(name, value)
     return None

@@ -18,7 +18,11 @@ from webapp.api.schemas import components
 from webapp.providers import KINDS
 
 API_PREFIX = "/api/v1"
-PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+BIGGEST = 2**63 - 1  # what the databases' integer ids can hold
+QUERY_SCHEMAS = {"boolean": {"type": "boolean"}, "string": {"type": "string"},
+                 "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+                 "id": {"type": "integer", "minimum": 1, "maximum": BIGGEST}}
 ERROR_TEXT = {400: "The request is malformed.", 401: "No valid API token (or session).",
               403: "Not allowed: a viewer, or a cookie request without its CSRF token.",
               404: "No such resource.", 409: "A conflict: stale version, gate closed, busy.",
@@ -98,14 +102,16 @@ def _operation(rule, view, operation: Operation, method: str, kind: str | None) 
                     "summary": operation.summary + (f" ({KINDS[kind].label})" if kind else ""),
                     "description": doc, "tags": [operation.tag]}
     parameters = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "integer" if converter == "int" else "string",
-                              **({"minimum": 0} if converter == "int" else {"minLength": 1})}}
+                   "schema": ({"type": "integer", "minimum": 0, "maximum": BIGGEST}
+                              if converter == "int" else {"type": "string", "minLength": 1})}
                   for converter, name in PARAMETER.findall(rule.rule) if name != "kind"]
     parameters += [{"name": name, "in": "query", "required": False,
-                    "schema": {"type": kind_of}} for name, kind_of in operation.query.items()]
+                    "schema": QUERY_SCHEMAS[kind_of]} for name, kind_of in operation.query.items()]
     if parameters:
         result["parameters"] = parameters
     statuses = dict(operation.responses)
+    if operation.query:
+        statuses.setdefault(400, None)  # a query parameter of the wrong shape
     if operation.body:
         name = f"{operation.body}_{kind}" if kind else operation.body
         result["requestBody"] = {"required": not operation.body_optional, "content": {

@@ -66,7 +66,13 @@ def _field_schema(unbound, spec) -> tuple[dict, bool]:
         if spec.pattern_hint:
             schema["description"] += f" Use {spec.pattern_hint}."
         needed = spec.required and spec.kind != "secret"
-    if (spec is not None and spec.kind == "url") or unbound.field_class.__name__ == "URLField":
+    if needed:
+        schema["minLength"] = 1
+    else:  # null, like leaving it out, means blank
+        schema["type"] = ["string", "null"]
+    is_url = (spec is not None and spec.kind == "url") or \
+        unbound.field_class.__name__ == "URLField"
+    if is_url and needed:  # an optional URL may be left blank, which is no URI
         schema["format"] = "uri"
     return schema, needed
 

@@ -25,7 +25,7 @@ class Answer:
     @property
     def ok(self) -> bool:
         """Whether the call succeeded."""
-        return self.status < 400
+        return 200 <= self.status < 400
 
 
 class Client(Protocol):
