@@ -4,10 +4,11 @@ One algorithm for all four providers (a diff preview must not differ by provider
 client's module here supplies the steps its API offers:
 
 - `_snapshot_tip(repo, branch)`: the branch's commit, None if there is none;
-- `_listing(repo, tip, directory, tree)`: {path: blob id} of the files under directory at
-  tip (blob id None where the listing has none), or None when it cannot list them all;
-- `_content(repo, tip, path, blob)`: a file's bytes at tip (by blob id where the provider
-  reads blobs), None if the path does not exist there.
+- `_list_blobs(repo, tip, directory, tree)`: {path: blob id} of the files under
+  directory at tip (blob id None where the listing has none), or None when it cannot
+  list them all;
+- `_blob_content(repo, tip, path, blob)`: a file's bytes at tip (by blob id where the
+  provider reads blobs), None if the path does not exist there.
 
 What a provider cannot do is data: LISTS_BLOB_IDS is False where a listing carries no
 blob ids (Bitbucket Cloud), so each path is read at the tip instead of compared by id.
@@ -23,7 +24,7 @@ from webapp.providers.state import BranchState, blob_id
 
 
 class Snapshots:
-    """current_files and list_files, from the client's _snapshot_tip, _listing, _content."""
+    """current_files and list_files, from the client's three steps (module docstring)."""
 
     LISTS_BLOB_IDS = True
 
@@ -48,18 +49,18 @@ class Snapshots:
             tree = known.tree
         unlisted = [path for path in files if path not in blobs]
         if unlisted and self.LISTS_BLOB_IDS:
-            listed = self._listing(repo, tip, common_directory(unlisted), tree)
+            listed = self._list_blobs(repo, tip, common_directory(unlisted), tree)
             if listed is not None:
                 blobs.update({path: listed.get(path) for path in unlisted})
                 unlisted = []
         differing: dict[str, bytes | None] = {}
         for path, content in sorted(files.items()):
             if path in unlisted:  # no blob id to compare with: read it
-                current = self._content(repo, tip, path, None)
+                current = self._blob_content(repo, tip, path, None)
                 if current != content:
                     differing[path] = current
             elif blobs[path] != (blob_id(content) if content is not None else None):
-                differing[path] = self._content(repo, tip, path, blobs[path]) \
+                differing[path] = self._blob_content(repo, tip, path, blobs[path]) \
                     if blobs[path] else None
         return Snapshot(tip, differing)
 
@@ -69,7 +70,7 @@ class Snapshots:
         if tip is None:
             return Listing(None, {})
         directory = directory.strip("/")
-        listed = self._listing(repo, tip, directory, None)
+        listed = self._list_blobs(repo, tip, directory, None)
         if listed is None:
             raise UnexpectedResponse(
                 f"{self.label} could not list every file of {repo.name} at {tip[:7]} (the "

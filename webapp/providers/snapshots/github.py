@@ -28,7 +28,7 @@ class GitHubSnapshots(Snapshots):
             raise
         return self.http.json(response, what)["object"]["sha"]
 
-    def _listing(self, repo: Repository, tip: str, directory: str,
+    def _list_blobs(self, repo: Repository, tip: str, directory: str,
                  tree: str | None) -> dict[str, str] | None:
         """Every blob of the tip's tree, from one recursive tree read (after the commit's,
         unless a known state gave the tree); None if GitHub truncated the listing."""
@@ -46,7 +46,8 @@ class GitHubSnapshots(Snapshots):
         return {entry["path"]: entry["sha"] for entry in listing["tree"]
                 if entry["type"] == "blob" and entry["path"].startswith(prefix)}
 
-    def _content(self, repo: Repository, tip: str, path: str, blob: str | None) -> bytes | None:
+    def _blob_content(self, repo: Repository, tip: str, path: str,
+                      blob: str | None) -> bytes | None:
         if blob is None:  # no listing (truncated): the file at the tip commit, if any
             # Reference: https://docs.github.com/en/rest/repos/contents#get-repository-content
             what = f"read {path} at {tip[:7]} of {repo.id}"

@@ -13,7 +13,7 @@ class GitLabSnapshots(Snapshots):
     def _snapshot_tip(self, repo: Repository, branch: str) -> str | None:
         return self._branch_commit(repo, branch)
 
-    def _listing(self, repo: Repository, tip: str, directory: str,
+    def _list_blobs(self, repo: Repository, tip: str, directory: str,
                  tree: str | None) -> dict[str, str]:
         """Every blob under directory at tip: keyset pages of 100, following Link: next."""
         # Reference: https://docs.gitlab.com/api/repositories/#list-repository-tree
@@ -37,7 +37,8 @@ class GitLabSnapshots(Snapshots):
             url, params = response.links.get("next", {}).get("url"), None
         return blobs
 
-    def _content(self, repo: Repository, tip: str, path: str, blob: str | None) -> bytes | None:
+    def _blob_content(self, repo: Repository, tip: str, path: str,
+                      blob: str | None) -> bytes | None:
         # Reference: https://docs.gitlab.com/api/repository_files/#get-raw-file-from-repository
         try:
             return self.http.request(
