@@ -175,9 +175,12 @@ def _bitbucket_as_sent(raw: dict) -> dict:
     PROVIDER-APIS.md §4c [O]: a taken slug answers error.fields ({"name": [...]}) although
     the schema forbids extra members of `error`; §4g [O]: a missing scope answers an
     object `error.detail` ({"required": [...], "granted": [...]}) where the schema says
-    string; §4c [U]: a new repository's mainbranch is null until its first commit.
+    string; §4c [U]: a new repository's mainbranch is null until its first commit; §4j
+    [P]: creating a pull request takes `description` ("Other fields: description - a
+    string", the operation's own description), which the pullrequest schema omits.
     """
     schemas = raw["components"]["schemas"]
+    schemas["pullrequest"]["allOf"][1]["properties"]["description"] = {"type": "string"}
     inner = schemas["error"]["properties"]["error"]
     inner["additionalProperties"] = True
     inner["properties"]["detail"] = {}

@@ -167,6 +167,8 @@ BITBUCKET_APP_PASSWORD_NAMES = {
     "write:repository:bitbucket": "Repositories: Write",
     "admin:repository:bitbucket": "Repositories: Admin",
     "delete:repository:bitbucket": "Repositories: Delete",
+    "read:pullrequest:bitbucket": "Pull requests: Read",
+    "write:pullrequest:bitbucket": "Pull requests: Write",
 }
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 BITBUCKET_USERNAME = re.compile(r"[A-Za-z0-9_-]+")
