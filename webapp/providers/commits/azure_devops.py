@@ -9,6 +9,7 @@ from webapp.providers.base import (
     Author,
     CommitResult,
     Conflict,
+    NotFound,
     Repository,
     UnexpectedResponse,
 )
@@ -144,7 +145,11 @@ class AzureDevOpsCommits:
             self.get_repository(repo.id).default_branch
         if default is None or default == branch:
             return None, None
-        return None, self._branch_tip(repo, default)
+        base = self._branch_tip(repo, default)
+        if base is None and base_branch:  # never an unrelated branch from nothing
+            raise NotFound(f"{repo.name} has no branch {branch} and no {base_branch} to "
+                           "start it from.", hint="Choose an existing branch.")
+        return None, base
 
     def _branch_tip(self, repo: Repository, branch: str) -> str | None:
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/refs/list?view=azure-devops-rest-7.1

@@ -190,6 +190,10 @@ class GitLabCommits:
                 existing[path] = (base64.b64decode(found["content"]), found["last_commit_id"],
                                   found["commit_id"])
                 tip = found["commit_id"]
+        if not refs and base_branch and base_branch != branch:
+            # Neither exists: never start an unrelated branch from nothing.
+            raise NotFound(f"{repo.name} has no branch {branch} and no {base_branch} to "
+                           "start it from.", hint="Choose an existing branch.")
         start_branch = refs[0] if refs and refs[0] != branch else None
         return existing, tip, start_branch
 
