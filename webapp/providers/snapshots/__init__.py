@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from webapp.providers.base import Repository
 from webapp.providers.changes import Listing, Snapshot
 from webapp.providers.errors import UnexpectedResponse
 from webapp.providers.state import BranchState, blob_id
@@ -28,7 +29,7 @@ class Snapshots:
 
     LISTS_BLOB_IDS = True
 
-    def current_files(self, repo, branch: str, files: Mapping[str, bytes | None],
+    def current_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                       known: BranchState | None = None) -> Snapshot:
         """What branch holds now of every path in files that a commit of files would change.
 
@@ -64,7 +65,7 @@ class Snapshots:
                     if blobs[path] else None
         return Snapshot(tip, differing)
 
-    def list_files(self, repo, branch: str, directory: str = "") -> Listing:
+    def list_files(self, repo: Repository, branch: str, directory: str = "") -> Listing:
         """Every file under directory ("" for all) at the tip of branch, with blob ids."""
         tip = self._snapshot_tip(repo, branch)
         if tip is None:
