@@ -13,7 +13,14 @@ ROWS = ["check_identity", "check_namespace", "ensure_repository (new)",
         "ensure_repository (exists)", "commit_files (3 files changed)",
         "commit_files (nothing changed)", "commit_files, known tip (1 of 3 changed)",
         "commit_files, known tip (nothing changed)", "commit_files, tip moved (1 of 3 changed)",
-        "read_file", "delete_repository", "validation"]
+        # issue 13
+        "commit_files, new branch (1 of 3 changed)",
+        "commit_files, new branch, known base (1 of 3 changed)",
+        "current_files (1 of 3 changed)", "current_files, known tip (1 of 3 changed)",
+        "list_files (one directory)", "open_change_request (new)",
+        "open_change_request (one open)", "change_request", "close_change_request",
+        "delete_branch",
+        "read_file", "delete_repository", "validation", "validation, pull-request mode"]
 
 
 def measure(harness: Harness) -> dict[str, int]:
@@ -44,9 +51,32 @@ def measure(harness: Harness) -> dict[str, int]:
         count("commit_files, known tip (nothing changed)",
               lambda: fresh().commit_files(repo, "main", NEW_TAG, "again", known=known))
         harness.git(sim, "costs").commit_on("main", {"OTHER.md": b"theirs\n"}, "someone else")
-        count("commit_files, tip moved (1 of 3 changed)",
-              lambda: fresh().commit_files(repo, "main", FILES, "tag 1", known=known))
+        known = count("commit_files, tip moved (1 of 3 changed)",
+                      lambda: fresh().commit_files(repo, "main", FILES, "tag 1",
+                                                   known=known)).state
+        assert known is not None  # main's state: the rows below depend on it
+        count("commit_files, new branch (1 of 3 changed)",
+              lambda: fresh().commit_files(repo, "review-1", NEW_TAG, "review 1",
+                                           base_branch="main"))
+        count("commit_files, new branch, known base (1 of 3 changed)",
+              lambda: fresh().commit_files(repo, "review-2", NEW_TAG, "review 2", known=known,
+                                           base_branch="main"))
+        count("current_files (1 of 3 changed)",
+              lambda: fresh().current_files(repo, "main", NEW_TAG))
+        count("current_files, known tip (1 of 3 changed)",
+              lambda: fresh().current_files(repo, "main", NEW_TAG, known=known))
+        count("list_files (one directory)", lambda: fresh().list_files(repo, "main", "chart"))
+        request = count("open_change_request (new)", lambda: fresh().open_change_request(
+            repo, "review-1", "main", "Review 1", "1 file changed"))
+        count("open_change_request (one open)", lambda: fresh().open_change_request(
+            repo, "review-1", "main", "Review 1", "1 file changed"))
+        count("change_request", lambda: fresh().change_request(repo, request.number))
+        count("close_change_request",
+              lambda: fresh().close_change_request(repo, request.number))
+        count("delete_branch", lambda: fresh().delete_branch(repo, "review-1"))
         count("read_file", lambda: fresh().read_file(repo, "main", "chart/values.yaml"))
         count("delete_repository", lambda: fresh().delete_repository(repo))
         count("validation", lambda: run_validation(fresh(), ValidationPlan()))
+        count("validation, pull-request mode",
+              lambda: run_validation(fresh(), ValidationPlan(pull_requests=True)))
     return costs

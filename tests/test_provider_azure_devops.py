@@ -156,6 +156,13 @@ def test_every_call_of_the_life_cycle_carries_api_version_7_1_in_this_order(sim)
     client.commit_files(repo, "main", {**FILES, "a.yaml": b"a: 2\n"}, "second")
     client.commit_files(repo, "main", {**FILES, "a.yaml": b"a: 2\n"}, "unchanged")
     client.read_file(repo, "main", "a.yaml")
+    client.current_files(repo, "main", FILES)
+    client.commit_files(repo, "review", FILES, "third", base_branch="main")
+    request = client.open_change_request(repo, "review", "main", "Review", "")
+    client.open_change_request(repo, "review", "main", "Review", "")
+    client.change_request(repo, request.number)
+    client.close_change_request(repo, request.number)
+    client.delete_branch(repo, "review")
     client.delete_repository(repo)
 
     assert sim.operations() == [
@@ -165,6 +172,12 @@ def test_every_call_of_the_life_cycle_carries_api_version_7_1_in_this_order(sim)
         "list_refs", "list_items", "create_push",             # a change
         "list_refs", "list_items",                            # nothing changed: no push
         "get_item",
+        "list_refs", "list_items", "get_item",                # preview: a.yaml differs
+        "list_refs", "list_refs", "list_items", "create_push",  # a new branch off main
+        "create_pull_request",
+        "create_pull_request", "list_pull_requests",          # already active: found
+        "get_pull_request", "update_pull_request",
+        "list_refs", "update_refs",                           # delete the branch
         "delete_repository", "purge_repository"]
     assert {op.id for op in CONTRACT.operations} == set(sim.operations())
     assert all(call.query.get("api-version") == ["7.1"] for call in sim.calls())

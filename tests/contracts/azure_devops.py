@@ -61,6 +61,22 @@ PUSH = obj({"pushId": INT, "date": STR, "url": STR,
             "refUpdates": arr(obj({"name": STR, "oldObjectId": SHA, "newObjectId": SHA,
                                    "repositoryId": GUID}, required=["name", "newObjectId"]))},
            required=["pushId", "commits", "refUpdates"])
+COMMIT_REF = obj({"commitId": SHA, "url": STR}, required=["commitId"])
+PULL_REQUEST = obj({"pullRequestId": INT, "codeReviewId": INT,
+                    "status": enum("active", "abandoned", "completed"),
+                    "sourceRefName": STR, "targetRefName": STR, "title": STR,
+                    "description": STR, "url": STR, "mergeStatus": STR, "creationDate": STR,
+                    "closedDate": STR, "lastMergeSourceCommit": COMMIT_REF,
+                    "lastMergeTargetCommit": COMMIT_REF, "lastMergeCommit": COMMIT_REF,
+                    "repository": obj({"id": GUID, "name": STR, "url": STR,
+                                       "remoteUrl": STR})},
+                   required=["pullRequestId", "status", "sourceRefName", "targetRefName"])
+REF_UPDATE = obj({"name": STR, "oldObjectId": SHA, "newObjectId": SHA},
+                 required=["name", "oldObjectId", "newObjectId"], additionalProperties=False)
+REF_UPDATE_RESULT = obj({"name": STR, "oldObjectId": SHA, "newObjectId": SHA,
+                         "success": BOOL, "updateStatus": STR, "customMessage": STR,
+                         "repositoryId": GUID, "isLocked": BOOL},
+                        required=["name", "success", "updateStatus"])
 
 
 def listed(item: dict) -> dict:
@@ -124,6 +140,48 @@ OPERATIONS = [
         quirks={409: "§3d: a stale oldObjectId is refused with 409 TF401028 [U]"},
         source="§3d [P]: 201 per the recorded examples (the swagger says 200); oldObjectId "
                "40 zeros on an empty repository, the base commit for a new branch"),
+    # --- issue 13: pull requests, branch deletion (§3j) --------------------------------
+    Operation(
+        "create_pull_request", "POST", REPO_PATH + "/pullrequests",
+        request=obj({"sourceRefName": STR, "targetRefName": STR, "title": STR,
+                     "description": STR},
+                    required=["sourceRefName", "targetRefName", "title"],
+                    additionalProperties=False),
+        responses={201: PULL_REQUEST, 400: ERROR, 409: ERROR},
+        quirks={409: "one already active for the branches: 409 'TF401179: An active pull "
+                     "request for the source and target branch already exists.' [O] "
+                     "shayki5/azure-devops-create-pr-task#31, Azure/azure-cli#29914"},
+        source="§3j [P]: 201 per the recorded example (the swagger says 200); full ref "
+               "names; no web URL in the answer"),
+    Operation(
+        "list_pull_requests", "GET", REPO_PATH + "/pullrequests",
+        query={"searchCriteria.sourceRefName": False, "searchCriteria.targetRefName": False,
+               "searchCriteria.status": False},
+        responses={200: listed(PULL_REQUEST), 404: ERROR},
+        source="§3j [P]: {count, value}; status defaults to active"),
+    Operation(
+        "get_pull_request", "GET", REPO_PATH + "/pullrequests/{pullRequestId}",
+        responses={200: PULL_REQUEST, 404: ERROR},
+        source="§3j [P]: status active, abandoned or completed; lastMergeCommit after "
+               "completion (what it points to after a squash is [U])"),
+    Operation(
+        "update_pull_request", "PATCH", REPO_PATH + "/pullrequests/{pullRequestId}",
+        request=obj({"status": enum("abandoned", "active")}, required=["status"],
+                    additionalProperties=False),
+        responses={200: PULL_REQUEST, 400: ERROR, 404: ERROR},
+        documented_elsewhere="Azure DevOps REST 7.1 'Pull Requests - Update', PATCH "
+                             "…/pullrequests/{pullRequestId} with status abandoned "
+                             "(https://learn.microsoft.com/en-us/rest/api/azure/devops/git/"
+                             "pull-requests/update?view=azure-devops-rest-7.1) [P]; not in "
+                             "the azure-git.json subset",
+        source="abandoning a pull request (validation's clean-up)"),
+    Operation(
+        "update_refs", "POST", REPO_PATH + "/refs",
+        request=arr(REF_UPDATE),
+        responses={200: listed(REF_UPDATE_RESULT), 404: ERROR},
+        source="§3j [P]: 200 with a result per ref, whose success says whether it happened "
+               "(a stale oldObjectId is success false, staleOldObjectId [U]); a newObjectId "
+               "of 40 zeros deletes [O] microsoft/vsts-extension-samples branch-delete"),
 ]
 
 CONTRACT = Contract(

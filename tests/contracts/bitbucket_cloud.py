@@ -51,6 +51,18 @@ BRANCH = obj({"type": STR, "name": STR,
                             required=["hash", "parents"])},
              required=["name", "target"])
 META_FIELD = STR  # every /src meta field is a plain string on the wire
+ENDPOINT = obj({"branch": obj({"name": STR}, required=["name"]),
+                "commit": obj({"hash": STR})})
+PULL_REQUEST = obj({"type": STR, "id": INT, "title": STR,
+                    "state": enum("OPEN", "MERGED", "DECLINED", "SUPERSEDED"),
+                    "source": ENDPOINT, "destination": ENDPOINT,
+                    "merge_commit": obj({"hash": STR}, required=["hash"]),
+                    "links": obj({"html": LINK}, required=["html"])},
+                   required=["id", "state", "source", "destination", "links"])
+PAGE_OF_PULL_REQUESTS = obj({"values": arr(PULL_REQUEST), "pagelen": INT, "size": INT,
+                             "page": INT, "next": STR}, required=["values"])
+TREE_ENTRY = obj({"type": enum("commit_file", "commit_directory"), "path": STR,
+                  "commit": obj({"hash": SHA})}, required=["type", "path"])
 
 OPERATIONS = [
     Operation(
@@ -116,6 +128,62 @@ OPERATIONS = [
                      "(§4d [P])"},
         source="§4d [P]: multipart/form-data, 201 with an empty body; the meta fields are "
                "declared as query parameters in the official file (a spec artifact)"),
+    # --- issue 13: pull requests, branch deletion, directory listings (§4j) ------------
+    Operation(
+        "create_pull_request", "POST", "/repositories/{workspace}/{repo_slug}/pullrequests",
+        request=obj({"type": enum("pullrequest"), "title": STR, "description": STR,
+                     "source": obj({"branch": obj({"name": STR}, required=["name"],
+                                                  additionalProperties=False)},
+                                   required=["branch"], additionalProperties=False),
+                     "destination": obj({"branch": obj({"name": STR}, required=["name"],
+                                                       additionalProperties=False)},
+                                        required=["branch"], additionalProperties=False)},
+                    required=["type", "title", "source", "destination"],
+                    additionalProperties=False),
+        responses={201: PULL_REQUEST, 400: ERROR, 401: ERROR},
+        source="§4j [P]: 201 + Location; title and source are the minimum, destination "
+               "defaults to the main branch; what a second one for the same branches gets "
+               "is [U] (the simulator opens a second: the case a client must not rely on)"),
+    Operation(
+        "list_pull_requests", "GET", "/repositories/{workspace}/{repo_slug}/pullrequests",
+        query={"state": False, "q": False},
+        responses={200: PAGE_OF_PULL_REQUESTS, 400: ERROR, 404: ERROR},
+        quirks={400: "a q the filter language cannot parse (the generic filtering feature "
+                     "§4j [P]; its 400 [U])"},
+        source="§4j [P]: state defaults to OPEN; q is the generic filter (not declared on "
+               "the operation); paginated, follow next"),
+    Operation(
+        "get_pull_request", "GET",
+        "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}",
+        responses={200: PULL_REQUEST, 404: ERROR},
+        source="§4j [P]: state OPEN, MERGED, DECLINED or SUPERSEDED; merge_commit.hash "
+               "(a short hash may do); before the merge null or absent [U]"),
+    Operation(
+        "decline_pull_request", "POST",
+        "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/decline",
+        responses={200: PULL_REQUEST, 404: ERROR},
+        documented_elsewhere="Bitbucket Cloud REST 'Decline a pull request', POST "
+                             "…/pullrequests/{pull_request_id}/decline, 200 with the pull "
+                             "request (https://developer.atlassian.com/cloud/bitbucket/rest/"
+                             "api-group-pullrequests/#api-repositories-workspace-repo-slug-"
+                             "pullrequests-pull-request-id-decline-post) [P]; the subset "
+                             "bitbucket.json has only the pullrequest's links.decline",
+        source="declining a pull request (validation's clean-up)"),
+    Operation(
+        "delete_branch", "DELETE", "/repositories/{workspace}/{repo_slug}/refs/branches/{name}",
+        responses={204: NO_BODY, 400: ERROR, 403: ERROR, 404: ERROR},
+        quirks={400: "deleting the main branch 'will return a 400' says the operation's "
+                     "description, whose responses omit it (§4j [P])"},
+        source="§4j [P]: no refs/heads/ prefix; scope write:repository:bitbucket"),
+    Operation(
+        "list_directory", "GET",
+        "/repositories/{workspace}/{repo_slug}/src/{commit}/{path:dir}",
+        query={"max_depth": False},
+        responses={200: obj({"values": arr(TREE_ENTRY), "pagelen": INT, "page": INT,
+                             "next": STR}, required=["values"]),
+                   404: ERROR, 555: ERROR},
+        source="§4j [P]: the trailing slash is required for the root; max_depth walks "
+               "breadth-first (555 when too deep); paginated, follow next"),
 ]
 
 CONTRACT = Contract(
@@ -137,6 +205,9 @@ CONTRACT = Contract(
                 "(§4b [U])",
         "pagelen": "the generic pagination parameter, not declared per operation (§4h [P] "
                    "describes pagelen; its use as a query parameter is [U])",
+        "page": "in the next links Bitbucket sends (§4h [P]: follow next, never build URLs)",
+        "q": "the generic filtering language, not declared per operation (§4j [P]: the "
+             "spec's filtering narrative filters pull requests by branch)",
     },
     error_body=ERROR,
 )

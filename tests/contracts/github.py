@@ -36,6 +36,17 @@ REPOSITORY = obj({"id": INT, "name": STR, "full_name": STR, "private": BOOL,
                   "default_branch": STR, "clone_url": STR, "html_url": STR,
                   "owner": obj({"login": STR}, required=["login"])},
                  required=["id", "name", "full_name", "private", "clone_url", "html_url"])
+BRANCH_END = obj({"label": STR, "ref": STR, "sha": SHA}, required=["ref", "sha"])
+PULL = obj({"number": INT, "html_url": STR, "state": enum("open", "closed"), "title": STR,
+            "body": nullable(STR), "merged": BOOL, "merged_at": nullable(STR),
+            "closed_at": nullable(STR), "merge_commit_sha": nullable(SHA), "draft": BOOL,
+            "head": BRANCH_END, "base": BRANCH_END},
+           required=["number", "html_url", "state", "merged", "merged_at", "head", "base"])
+# List items (pull-request-simple) have merged_at but no merged (§1j [P]).
+PULL_SIMPLE = obj({key: value for key, value in PULL["properties"].items() if key != "merged"},
+                  required=["number", "html_url", "state", "merged_at", "head", "base"])
+TREE_ENTRY = obj({"path": STR, "mode": STR, "type": enum("blob", "tree", "commit"),
+                  "sha": SHA, "size": INT, "url": STR}, required=["path", "type", "sha"])
 
 OPERATIONS = [
     Operation(
@@ -135,6 +146,54 @@ OPERATIONS = [
                             required=["commit"]),
                    404: BASIC_ERROR, 409: BASIC_ERROR, 422: VALIDATION_ERROR},
         source="§1d Contents API [P]; that it works on an empty repository is [U]"),
+    # --- issue 13: pull requests, branches, trees (§1j) -----------------------------
+    Operation(
+        "create_pull", "POST", "/repos/{owner}/{repo}/pulls",
+        request=obj({"title": STR, "head": STR, "base": STR, "body": STR},
+                    required=["title", "head", "base"], additionalProperties=False),
+        responses={201: PULL, 403: BASIC_ERROR, 422: VALIDATION_ERROR},
+        source="§1j [P]: 201 + Location; one already open for head and base is 422 'A pull "
+               "request already exists for owner:branch.' [O]"),
+    Operation(
+        "list_pulls", "GET", "/repos/{owner}/{repo}/pulls",
+        query={"state": False, "head": False, "base": False, "per_page": False},
+        responses={200: arr(PULL_SIMPLE), 422: VALIDATION_ERROR},
+        source="§1j [P]: head is owner:branch; state defaults to open"),
+    Operation(
+        "get_pull", "GET", "/repos/{owner}/{repo}/pulls/{pull_number}",
+        responses={200: PULL, 404: BASIC_ERROR},
+        source="§1j [P]: state open or closed, merged and merged_at tell a merge"),
+    Operation(
+        "update_pull", "PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}",
+        request=obj({"state": enum("open", "closed")}, required=["state"],
+                    additionalProperties=False),
+        responses={200: PULL, 403: BASIC_ERROR, 404: BASIC_ERROR, 422: VALIDATION_ERROR},
+        documented_elsewhere="GitHub REST 'Update a pull request', PATCH "
+                             "/repos/{owner}/{repo}/pulls/{pull_number} with state closed "
+                             "(https://docs.github.com/rest/pulls/pulls#update-a-pull-request) "
+                             "[P]: upstream api.github.com.json has it (pulls/update); the "
+                             "subset github.json does not",
+        source="closing a pull request without merging it (validation's clean-up)"),
+    Operation(
+        "delete_ref", "DELETE", "/repos/{owner}/{repo}/git/refs/{ref:path}",
+        responses={204: NO_BODY, 409: BASIC_ERROR, 422: BASIC_ERROR},
+        source="§1j [P]; the heads/<branch> form [U]; a missing ref is 422 'Reference does "
+               "not exist' [O] googleapis/github-repo-automation#138, "
+               "suzuki-shunsuke/lock-action#255"),
+    Operation(
+        "get_tree", "GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}",
+        query={"recursive": False},
+        responses={200: obj({"sha": SHA, "url": STR, "truncated": BOOL,
+                             "tree": arr(TREE_ENTRY)}, required=["sha", "tree", "truncated"]),
+                   404: BASIC_ERROR, 409: BASIC_ERROR, 422: VALIDATION_ERROR},
+        source="§1j [P]: recursive is on for any value; truncated beyond 100,000 entries; "
+               "a commit SHA as tree_sha is [U] (the simulator refuses it)"),
+    Operation(
+        "get_blob", "GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}",
+        responses={200: obj({"sha": SHA, "content": STR, "encoding": enum("base64"),
+                             "size": INT, "url": STR}, required=["sha", "content", "encoding"]),
+                   404: BASIC_ERROR, 409: BASIC_ERROR, 422: VALIDATION_ERROR},
+        source="§1j [P]: content always base64"),
 ]
 
 CONTRACT = Contract(

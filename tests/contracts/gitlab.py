@@ -9,6 +9,7 @@ sends or reads.
 from tests.contracts.model import (
     BOOL,
     INT,
+    NO_BODY,
     RAW,
     SHA,
     STR,
@@ -22,7 +23,8 @@ from tests.contracts.model import (
 
 # {"message": "404 Project Not Found"}, {"message": {"path": ["has already been taken"]}}
 # or {"error": "insufficient_scope", "error_description": "…", "scope": "api"} (§2g, §2h).
-MESSAGE = {"anyOf": [STR, {"type": "object", "additionalProperties": arr(STR)}]}
+# A merge request refused as a duplicate says so in a list (§2j [O]; its shape is [U]).
+MESSAGE = {"anyOf": [STR, arr(STR), {"type": "object", "additionalProperties": arr(STR)}]}
 ERROR = obj({"message": MESSAGE, "error": STR, "error_description": STR, "scope": STR})
 VISIBILITY = enum("private", "internal", "public")
 PROJECT = obj({"id": INT, "name": STR, "path": STR, "path_with_namespace": STR,
@@ -55,6 +57,16 @@ FILE = obj({"file_name": STR, "file_path": STR, "size": INT, "encoding": enum("b
             "content": STR, "content_sha256": STR, "ref": STR, "blob_id": SHA,
             "commit_id": SHA, "last_commit_id": SHA, "execute_filemode": BOOL},
            required=["file_path", "encoding", "content", "commit_id", "last_commit_id"])
+MERGE_REQUEST = obj({"id": INT, "iid": INT, "project_id": INT, "title": STR,
+                     "description": nullable(STR),
+                     "state": enum("opened", "closed", "merged", "locked"),
+                     "source_branch": STR, "target_branch": STR, "web_url": STR,
+                     "sha": nullable(STR), "merge_commit_sha": nullable(STR),
+                     "squash_commit_sha": nullable(STR), "merged_at": nullable(STR),
+                     "closed_at": nullable(STR)},
+                    required=["iid", "state", "source_branch", "target_branch", "web_url"])
+TREE_ENTRY = obj({"id": SHA, "name": STR, "type": enum("tree", "blob"), "path": STR,
+                  "mode": STR}, required=["id", "type", "path"])
 
 OPERATIONS = [
     Operation(
@@ -104,7 +116,7 @@ OPERATIONS = [
         source="§2f [P]; the 202 body {\"message\": \"202 Accepted\"} is [U]"),
     Operation(
         "create_commit", "POST", "/projects/{id}/repository/commits",
-        request=obj({"branch": STR, "commit_message": STR, "start_branch": STR,
+        request=obj({"branch": STR, "commit_message": STR, "start_branch": STR, "start_sha": SHA,
                      "author_name": STR, "author_email": STR, "actions": arr(ACTION)},
                     required=["branch", "commit_message", "actions"],
                     additionalProperties=False),
@@ -128,6 +140,49 @@ OPERATIONS = [
         query={"ref": False},
         responses={200: RAW, 404: ERROR},
         source="§2e [P]"),
+    # --- issue 13: merge requests, branches, the tree (§2j) ---------------------------
+    Operation(
+        "create_merge_request", "POST", "/projects/{id}/merge_requests",
+        request=obj({"source_branch": STR, "target_branch": STR, "title": STR,
+                     "description": STR}, required=["source_branch", "target_branch", "title"],
+                    additionalProperties=False),
+        responses={201: MERGE_REQUEST, 400: ERROR, 409: ERROR, 422: ERROR},
+        quirks={422: "the same branch as source and target: 422 'You can't use same "
+                     "project/branch for source and target' [O] NARKOZ/gitlab#145"},
+        source="§2j [P]; 201 [P by convention]; one already open for the branches is 409 "
+               "'Another open merge request already exists for this source branch: !<iid>' "
+               "[O] voxpupuli/modulesync#195, WeblateOrg/weblate#14620"),
+    Operation(
+        "list_merge_requests", "GET", "/projects/{id}/merge_requests",
+        query={"state": False, "source_branch": False, "target_branch": False},
+        responses={200: arr(MERGE_REQUEST), 404: ERROR},
+        source="§2j [P]"),
+    Operation(
+        "get_merge_request", "GET", "/projects/{id}/merge_requests/{merge_request_iid}",
+        responses={200: MERGE_REQUEST, 404: ERROR},
+        source="§2j [P]: state opened, closed, merged or locked; merge_commit_sha null "
+               "until merged"),
+    Operation(
+        "update_merge_request", "PUT", "/projects/{id}/merge_requests/{merge_request_iid}",
+        request=obj({"state_event": enum("close", "reopen")}, required=["state_event"],
+                    additionalProperties=False),
+        responses={200: MERGE_REQUEST, 404: ERROR},
+        documented_elsewhere="GitLab REST 'Update MR', PUT /projects/:id/merge_requests/"
+                             ":merge_request_iid with state_event close or reopen "
+                             "(https://docs.gitlab.com/api/merge_requests/#update-mr) [P]; "
+                             "not in the hand-written gitlab.json",
+        source="closing a merge request without merging it (validation's clean-up)"),
+    Operation(
+        "delete_branch", "DELETE", "/projects/{id}/repository/branches/{branch}",
+        responses={204: NO_BODY, 400: ERROR, 403: ERROR, 404: ERROR},
+        source="§2j [P]; 204 [P by convention]; the default or a protected branch [U]"),
+    Operation(
+        "list_tree", "GET", "/projects/{id}/repository/tree",
+        query={"path": False, "ref": False, "recursive": False, "per_page": False,
+               "pagination": False, "page_token": False},
+        responses={200: arr(TREE_ENTRY), 404: ERROR},
+        source="§2j [P]: keyset pagination (the next page in the Link header [U]); a "
+               "missing path is 404 since GitLab 17.7; a commit SHA as ref [U]"),
 ]
 
 CONTRACT = Contract(

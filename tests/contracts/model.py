@@ -69,15 +69,23 @@ class Operation:
     # each with the fact behind it (PROVIDER-APIS.md section and tag).
     quirks: dict[int, str] = field(default_factory=dict)
     source: str = ""                            # where the facts come from
+    # An operation the official files in ../shared/provider-specs/ do not describe (they
+    # are subsets): where it is documented instead. Such an exchange is checked against
+    # this description only, and tests/test_provider_specs.py checks that it really is
+    # absent from the official file.
+    documented_elsewhere: str = ""
 
     @property
     def pattern(self) -> re.Pattern[str]:
         """The path as a regex over the raw (still percent-encoded) request path.
 
-        {name} matches one segment; {name:path} matches several (GitHub's ref and path).
+        {name} matches one segment; {name:path} several, not ending in "/" (GitHub's ref
+        and path); {name:dir} a directory: nothing, or segments ending in "/" (Bitbucket's
+        listing, whose root is the commit followed by a slash).
         """
         regex = re.escape(self.path)
-        regex = re.sub(r"\\\{(\w+):path\\\}", r"(?P<\1>.+)", regex)
+        regex = re.sub(r"\\\{(\w+):path\\\}", r"(?P<\1>.*[^/])", regex)
+        regex = re.sub(r"\\\{(\w+):dir\\\}", r"(?P<\1>(?:.*/)?)", regex)
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", regex)
         return re.compile(f"^{regex}$")
 

@@ -10,6 +10,7 @@ the recycle bin and keeps its name until purged (whether the real bin blocks the
 prefix; a push whose oldObjectId is not the branch's tip is 409 TF401028 [U]; a new
 branch's oldObjectId names the commit it starts from (recorded example pushes8); blob
 object ids are real git blob ids. Messages marked [U] in the contract are our best guess.
+Pull requests and ref updates are in azure_reviews.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
 from tests.contracts.azure_devops import CONTRACT
+from tests.fakes.azure_answers import answer, error, listed
+from tests.fakes.azure_reviews import AzureDevOpsReviews
 from tests.fakes.git import ZERO_SHA, Commit, GitRepo, blob_id, tree_id
 from tests.fakes.harness import Harness
 from tests.fakes.simulator import Reply, SimRequest, Simulator, handles
@@ -37,8 +40,6 @@ READ_TOKEN = "simreadtokencoderead00000000000000000000000000000000003"   # vso.c
 PROJECT_TOKEN = "simprojecttokenvsoproject000000000000000000000000000004"  # vso.project
 WRONG_TOKEN = "simwrongtoken00000000000000000000000000000000000000009"
 API_VERSIONS = {"7.1", "7.1-preview", "7.1-preview.1", "7.1-preview.2"}
-JSON = "application/json; charset=utf-8; api-version=7.1"
-GIT = "Microsoft.TeamFoundation.Git.Server"
 # Broader scopes include narrower ones.
 SCOPE_INCLUDES = {"vso.code_manage": {"vso.code_manage", "vso.code_write", "vso.code"},
                   "vso.code_write": {"vso.code_write", "vso.code"},
@@ -79,23 +80,7 @@ class Repo:
     deleted: float | None = None  # when it went to the recycle bin
 
 
-def error(status: int, message: str, type_key: str, namespace: str = GIT) -> Reply:
-    """An error in Azure DevOps' shape."""
-    return Reply(status, {"$id": "1", "innerException": None, "message": message,
-                          "typeName": f"{namespace}.{type_key}, {namespace}",
-                          "typeKey": type_key, "errorCode": 0, "eventId": 3000},
-                 content_type=JSON)
-
-
-def answer(status: int, body: dict) -> Reply:
-    return Reply(status, body, content_type=JSON)
-
-
-def listed(values: list) -> Reply:
-    return answer(200, {"count": len(values), "value": values})
-
-
-class AzureDevOpsSimulator(Simulator):
+class AzureDevOpsSimulator(AzureDevOpsReviews, Simulator):
     contract = CONTRACT
     prefix = ""  # the organization is the first path segment
     label = "Azure DevOps"
@@ -115,6 +100,7 @@ class AzureDevOpsSimulator(Simulator):
         for project in self.projects.values():  # a new project has a repository of its name
             self.add_repo(project.name, project.name)
         self._push_ids = itertools.count(80)
+        self._pull_ids = itertools.count(21)  # unique across the organization
 
     # --- state helpers for tests -----------------------------------------------------
 
@@ -466,7 +452,8 @@ HARNESS = Harness(
     git=_git,
     operations={"identity": "list_repositories", "namespace": "list_repositories",
                 "create": "create_repository", "commit": "create_push", "read": "get_item",
-                "delete": "delete_repository", "branch": "list_refs"},
+                "delete": "delete_repository", "branch": "list_refs",
+                "open_request": "create_pull_request", "close_request": "update_pull_request"},
     tokens={"good": GOOD_TOKEN, "wrong": WRONG_TOKEN, "no_delete": WRITE_TOKEN,
             "no_create": WRITE_TOKEN},
     unknown_namespace={"project": "No Such Project"},

@@ -13,6 +13,7 @@ branch starts from the main branch's tip) and answers 201 with an empty body; cl
 carry the caller's user name; an empty repository's mainbranch is null; a taken slug's
 error carries `fields`, a missing scope's an object `detail` (what the real service sends:
 tests/contracts/official.py corrects the official schemas for these, citing the facts).
+Pull requests, branch deletion and directory listings are in bitbucket_reviews.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from tests.contracts.bitbucket_cloud import CONTRACT
+from tests.fakes.bitbucket_reviews import BitbucketCloudReviews, error
 from tests.fakes.git import GitRepo
 from tests.fakes.harness import Harness
 from tests.fakes.simulator import Reply, SimRequest, Simulator, handles
@@ -36,12 +38,14 @@ EMAIL = "jane@example.com"
 USERNAME = "jdoe"
 ALL_SCOPES = ("read:user:bitbucket", "read:workspace:bitbucket", "read:project:bitbucket",
               "read:repository:bitbucket", "write:repository:bitbucket",
-              "admin:repository:bitbucket", "delete:repository:bitbucket")
+              "admin:repository:bitbucket", "delete:repository:bitbucket",
+              "read:pullrequest:bitbucket", "write:pullrequest:bitbucket")
 GOOD_TOKEN = "ATATT3xSimGoodToken0000000000000001"
 NO_DELETE_TOKEN = "ATATT3xSimNoDeleteScope000000000002"
 NO_CREATE_TOKEN = "ATATT3xSimNoAdminScope0000000000003"
 NO_SCOPES_TOKEN = "ATATT3xSimNoScopesAtAll000000000004"
 MEMBER_TOKEN = "ATATT3xSimPlainMember00000000000005"
+NO_PULL_REQUESTS_TOKEN = "ATATT3xSimNoPullRequestScope000007"  # may not open pull requests
 APP_PASSWORD = "SimAppPassword00000006"
 WRONG_TOKEN = "ATATT3xSimWrongToken000000000000009"
 META_FIELDS = frozenset({"message", "branch", "author", "parents", "files"})
@@ -82,12 +86,7 @@ class Repo:
     git: GitRepo = field(default_factory=GitRepo)
 
 
-def error(status: int, message: str, headers: dict | None = None, **extra) -> Reply:
-    return Reply(status, {"type": "error", "error": {"message": message, **extra}},
-                 headers=headers)
-
-
-class BitbucketCloudSimulator(Simulator):
+class BitbucketCloudSimulator(BitbucketCloudReviews, Simulator):
     contract = CONTRACT
     prefix = "/2.0"
     label = "Bitbucket Cloud"
@@ -105,6 +104,8 @@ class BitbucketCloudSimulator(Simulator):
             NO_CREATE_TOKEN: Credential(
                 jane, frozenset(ALL_SCOPES) - {"admin:repository:bitbucket"}, "api_token"),
             NO_SCOPES_TOKEN: Credential(jane, frozenset(), "api_token"),
+            NO_PULL_REQUESTS_TOKEN: Credential(
+                jane, frozenset(ALL_SCOPES) - {"write:pullrequest:bitbucket"}, "api_token"),
             MEMBER_TOKEN: Credential(max_, frozenset(ALL_SCOPES), "api_token"),
             APP_PASSWORD: Credential(jane, frozenset(ALL_SCOPES), "app_password"),
         }
@@ -389,7 +390,8 @@ HARNESS = Harness(
     git=_git,
     operations={"identity": "get_user", "namespace": "list_projects",
                 "create": "create_repository", "commit": "create_commit", "read": "get_file",
-                "delete": "delete_repository", "branch": "get_branch"},
+                "delete": "delete_repository", "branch": "get_branch",
+                "open_request": "create_pull_request", "close_request": "decline_pull_request"},
     tokens={"good": GOOD_TOKEN, "wrong": WRONG_TOKEN, "no_delete": NO_DELETE_TOKEN,
             "no_create": NO_CREATE_TOKEN},
     unknown_namespace={"workspace": "no-such-workspace"},

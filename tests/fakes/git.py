@@ -12,6 +12,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from tests.fakes.reviews import ReviewBoard
+
 ZERO_SHA = "0" * 40
 
 
@@ -71,6 +73,10 @@ class GitRepo:
     blobs: dict[str, bytes] = field(default_factory=dict)
     default_branch: str | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
+    reviews: ReviewBoard = field(init=False, repr=False)  # pull/merge requests
+
+    def __post_init__(self) -> None:
+        self.reviews = ReviewBoard(self)
 
     @property
     def empty(self) -> bool:

@@ -5,7 +5,10 @@ repository answer 409 "Git Repository is empty."; a taken repository name is 422
 "name already exists on this account"; a non-fast-forward ref update is 422; classic
 tokens list their scopes in X-OAuth-Scopes, fine-grained tokens do not; a missing scope
 is 403 naming the accepted scopes in X-Accepted-OAuth-Scopes; private repositories the
-token cannot see are 404.
+token cannot see are 404; a token with an expiration date says when in every response's
+GitHub-Authentication-Token-Expiration header (§1j [O]: "YYYY-MM-DD HH:MM:SS UTC"; one
+fine-grained token here sends a numeric offset instead, which one client also reads).
+Pull requests, branch deletion, trees and blobs are in github_reviews.py.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from urllib.parse import unquote
 
 from tests.contracts.github import CONTRACT
 from tests.fakes.git import GitRepo, blob_id
+from tests.fakes.github_reviews import GitHubReviews
 from tests.fakes.harness import Harness
 from tests.fakes.simulator import Reply, SimRequest, Simulator, handles
 from webapp.providers.base import ProviderSettings
@@ -28,7 +32,11 @@ GOOD_TOKEN = "ghp_SimGoodToken000000000000000000000001"
 NO_DELETE_TOKEN = "ghp_SimNoDeleteScope0000000000000000002"
 NO_REPO_TOKEN = "ghp_SimNoRepoScope00000000000000000003"
 FINE_GRAINED_TOKEN = "github_pat_11SIMFINEGRAINED0000000000000000000004"
+FINE_GRAINED_PR_TOKEN = "github_pat_11SIMFINEGRAINEDPULLS00000000000000005"
+EXPIRING_TOKEN = "ghp_SimExpiringToken0000000000000000006"
 WRONG_TOKEN = "ghp_SimWrongToken00000000000000000000009"
+EXPIRES = "2026-12-31 00:00:00 UTC"          # EXPIRING_TOKEN's header (§1j [O] format)
+EXPIRES_OFFSET = "2026-10-01 09:00:00 +0900"  # the fine-grained tokens': a numeric offset
 
 
 @dataclass
@@ -36,6 +44,7 @@ class Token:
     login: str
     scopes: tuple[str, ...] | None  # None: a fine-grained token
     permissions: frozenset[str] = frozenset()
+    expires: str | None = None  # GitHub-Authentication-Token-Expiration, as sent
 
 
 @dataclass
@@ -52,7 +61,7 @@ def error(code: int, message: str, headers: dict | None = None, **extra) -> Repl
                  headers=headers)
 
 
-class GitHubSimulator(Simulator):
+class GitHubSimulator(GitHubReviews, Simulator):
     contract = CONTRACT
     prefix = "/api/v3"
     label = "GitHub"
@@ -66,7 +75,13 @@ class GitHubSimulator(Simulator):
             NO_DELETE_TOKEN: Token("octocat", ("repo", "admin:org")),
             NO_REPO_TOKEN: Token("octocat", ("admin:org",)),
             FINE_GRAINED_TOKEN: Token("octocat", None,
-                                      frozenset({"administration:write", "contents:write"})),
+                                      frozenset({"administration:write", "contents:write"}),
+                                      EXPIRES_OFFSET),
+            FINE_GRAINED_PR_TOKEN: Token("octocat", None,
+                                         frozenset({"administration:write", "contents:write",
+                                                    "pull_requests:write"}), EXPIRES_OFFSET),
+            EXPIRING_TOKEN: Token("octocat", ("repo", "admin:org", "delete_repo"),
+                                  expires=EXPIRES),
         }
         self.repos: dict[tuple[str, str], Repo] = {}
         self._ids = itertools.count(5000)
@@ -94,6 +109,8 @@ class GitHubSimulator(Simulator):
         if token.scopes is not None:
             headers["X-OAuth-Scopes"] = ", ".join(token.scopes)
             headers["X-Accepted-OAuth-Scopes"] = accepted
+        if token.expires:
+            headers["GitHub-Authentication-Token-Expiration"] = token.expires
         return headers
 
     def _require(self, token: Token, scope: str, permission: str, message: str) -> None:
@@ -315,7 +332,7 @@ class GitHubSimulator(Simulator):
     def get_content(self, request: SimRequest, owner: str, repo: str, path: str) -> Reply:
         found = self._repo(request.principal, owner, repo)
         branch = request.query.get("ref") or found.git.default_branch or "main"
-        tip = found.git.tip(branch)
+        tip = found.git.tip(branch) or found.git.commits.get(branch)  # a branch or a SHA
         path = unquote(path)
         if tip is None or path not in tip.files:
             raise error(404, "Not Found", status="404")
@@ -383,7 +400,8 @@ HARNESS = Harness(
     git=_git,
     operations={"identity": "get_user", "namespace": "get_org", "create": "create_org_repo",
                 "commit": "create_commit", "read": "get_content", "delete": "delete_repo",
-                "branch": "get_ref"},
+                "branch": "get_ref",
+                "open_request": "create_pull", "close_request": "update_pull"},
     tokens={"good": GOOD_TOKEN, "wrong": WRONG_TOKEN, "no_delete": NO_DELETE_TOKEN,
             "no_create": NO_REPO_TOKEN},
     unknown_namespace={"organization": "no-such-org"},

@@ -5,7 +5,9 @@ Quirks kept from the real service (PROVIDER-APIS.md §2): a taken project path i
 insufficient_scope naming the scopes the route accepts; DELETE answers 202 and, with
 delayed deletion (Premium/Ultimate), only marks the project, whose path stays taken until
 a second DELETE with permanently_remove and full_path purges it; a 429 is plain text.
-Commits and files, with their own quirks, are in gitlab_repository.py.
+Commits and files, with their own quirks, are in gitlab_repository.py; merge requests,
+branch deletion and the tree in gitlab_reviews.py. A token's expires_at is a date, or
+null for a token without expiry (§2j [P]).
 Path parameters arrive raw (platform%2Fapps, chart%2Fvalues.yaml) and are unquoted here.
 """
 
@@ -21,12 +23,15 @@ from urllib.parse import unquote
 from tests.contracts.gitlab import CONTRACT
 from tests.fakes.git import GitRepo
 from tests.fakes.gitlab_repository import GitLabRepository, message
+from tests.fakes.gitlab_reviews import GitLabReviews
 from tests.fakes.harness import Harness
 from tests.fakes.simulator import Fault, Reply, SimRequest, Simulator, handles
 from webapp.providers.base import ProviderSettings
 from webapp.providers.gitlab import GitLabProvider
 
 GOOD_TOKEN = "glpat-SimGoodToken00000000001"         # jane.doe (owner): api, write_repository
+NEVER_EXPIRES_TOKEN = "glpat-SimNoExpiry0000000004"   # jane.doe: api, expires_at null
+EXPIRES_AT = "2027-01-05"  # every other token's expires_at
 READ_API_TOKEN = "glpat-SimReadApiOnly0000002"       # jane.doe: read_api, may not create
 MAINTAINER_TOKEN = "glpat-SimMaintainer00000003"     # max.maintainer: api, may not delete
 WRONG_TOKEN = "glpat-SimWrongToken000000009"
@@ -39,6 +44,7 @@ class Token:
     username: str
     scopes: tuple[str, ...]
     id: int = 0
+    expires_at: str | None = EXPIRES_AT
 
 
 @dataclass
@@ -60,7 +66,7 @@ class Project:
     marked_on: str | None = None  # marked for deletion, to be removed on this date
 
 
-class GitLabSimulator(GitLabRepository, Simulator):
+class GitLabSimulator(GitLabRepository, GitLabReviews, Simulator):
     contract = CONTRACT
     prefix = "/api/v4"
     label = "GitLab"
@@ -73,7 +79,8 @@ class GitLabSimulator(GitLabRepository, Simulator):
         self.tokens = {GOOD_TOKEN: Token("jane.doe", ("api", "write_repository"), 101),
                        READ_API_TOKEN: Token("jane.doe", ("read_api",), 102),
                        MAINTAINER_TOKEN: Token("max.maintainer", ("api", "write_repository"),
-                                               103)}
+                                               103),
+                       NEVER_EXPIRES_TOKEN: Token("jane.doe", ("api",), 104, None)}
         self.groups = {42: Group(42, "Platform", "platform", members={"jane.doe": OWNER}),
                        43: Group(43, "Apps", "apps", parent=42,
                                  members={"max.maintainer": MAINTAINER})}
@@ -193,7 +200,7 @@ class GitLabSimulator(GitLabRepository, Simulator):
         return Reply(200, {"id": token.id, "name": "gitops-console", "revoked": False,
                            "created_at": "2026-01-05T10:00:00.000Z", "scopes": list(token.scopes),
                            "user_id": self.users[token.username][0], "active": True,
-                           "expires_at": "2027-01-05"}, headers=self._headers())
+                           "expires_at": token.expires_at}, headers=self._headers())
 
     @handles("get_group")
     def get_group(self, request: SimRequest, id: str) -> Reply:
@@ -275,7 +282,8 @@ HARNESS = Harness(
     git=_git,
     operations={"identity": "get_user", "namespace": "get_group", "create": "create_project",
                 "commit": "create_commit", "read": "get_file_raw", "delete": "delete_project",
-                "branch": "get_file"},
+                "branch": "get_file",
+                "open_request": "create_merge_request", "close_request": "update_merge_request"},
     tokens={"good": GOOD_TOKEN, "wrong": WRONG_TOKEN, "no_delete": MAINTAINER_TOKEN,
             "no_create": READ_API_TOKEN},
     unknown_namespace={"group_id": "no-such-group"},

@@ -39,13 +39,19 @@ class GitLabRepository:
         self._run_before("create_commit")
         token, body = request.principal, request.json
         project = self._project(token, id, role=DEVELOPER)
-        git, branch, start = project.git, body["branch"], body.get("start_branch")
+        git, branch = project.git, body["branch"]
+        start, start_sha = body.get("start_branch"), body.get("start_sha")
         with git.lock:
             tip = git.tip(branch)
-            if tip is not None and start and start != branch:
+            if tip is not None and ((start and start != branch) or start_sha):
                 raise message(400, f"A branch called '{branch}' already exists. Switch to "
                                    "that branch in order to make changes")
             base = tip if tip is not None else (git.tip(start) if start else None)
+            if tip is None and start_sha:  # a new branch at that commit
+                base = git.commits.get(start_sha)
+                if base is None:
+                    raise message(400, "You can only create or edit files when you are on "
+                                       "a branch")
             if base is None and (start or not git.empty):
                 # Only an empty project takes a first commit without a start branch [U].
                 raise message(400, "You can only create or edit files when you are on a "

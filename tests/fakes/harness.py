@@ -22,7 +22,8 @@ class Harness:
     settings: Callable[..., ProviderSettings]
     # The in-memory git repository behind a repository name (None if there is none).
     git: Callable[[Simulator, str], GitRepo | None]
-    # Contract operation ids by role: identity, namespace, create, commit, read, delete, branch.
+    # Contract operation ids by role: identity, namespace, create, commit, read, delete, branch,
+    # open_request, close_request.
     operations: dict[str, str]
     # Tokens by role: good, wrong, no_delete (may not delete), no_create (may not create).
     tokens: dict[str, str]

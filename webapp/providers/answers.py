@@ -79,6 +79,8 @@ def _message_of(body: object) -> str:
         value = body.get(key)
         if isinstance(value, str) and value:
             return value
+        if isinstance(value, list) and value:  # GitLab: {"message": ["Another open ..."]}
+            return "; ".join(map(str, value))
         if isinstance(value, dict):
             nested = _message_of(value)
             if nested:

@@ -27,6 +27,8 @@ from webapp.providers.base import (
 from webapp.providers.commits.azure_devops import AzureDevOpsCommits, item_path
 from webapp.providers.http import HttpSeam, segment
 from webapp.providers.kinds import AZURE_DEVOPS, AZURE_DEVOPS_SCOPE_NAMES
+from webapp.providers.reviews.azure_devops import AzureDevOpsReviews
+from webapp.providers.snapshots.azure_devops import AzureDevOpsSnapshots
 
 API_VERSION = "7.1"
 
@@ -37,7 +39,8 @@ def api_base(organization_url: str | None) -> str:
 
 
 @guard_answers
-class AzureDevOpsProvider(AzureDevOpsCommits, ProviderClient):
+class AzureDevOpsProvider(AzureDevOpsCommits, AzureDevOpsSnapshots, AzureDevOpsReviews,
+                          ProviderClient):
     """One Azure DevOps project reached with a personal access token."""
 
     kind = AZURE_DEVOPS
@@ -183,6 +186,9 @@ class AzureDevOpsProvider(AzureDevOpsCommits, ProviderClient):
         if status == 409 and "TF400948" in said:
             return AlreadyExists(f"A repository of that name already exists ({what}).",
                                  status=status, provider_message=said)
+        if status == 409 and "TF401179" in said:  # an active pull request for the branches
+            return AlreadyExists(f"An active pull request for those branches already exists "
+                                 f"({what}).", status=status, provider_message=said)
         if status == 409 and "TF401028" in said:
             return Conflict(f"Someone else pushed first while trying to {what}; nothing was "
                             "overwritten.", status=status, provider_message=said,
@@ -213,4 +219,5 @@ def _scope_needed(request: requests.PreparedRequest) -> str:
     if request.method == "DELETE" or (request.method == "POST"
                                       and path.endswith("/_apis/git/repositories")):
         return "vso.code_manage"
-    return "vso.code_write" if path.endswith("/pushes") else "vso.code"
+    # Pushes, pull requests and ref updates write (vso.code_write); the rest reads.
+    return "vso.code_write" if request.method in ("POST", "PATCH") else "vso.code"

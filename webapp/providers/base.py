@@ -2,11 +2,12 @@
 
 No Flask here (nor anywhere under webapp/providers/): a provider is plain Python built
 from a ProviderSettings, so the same code serves the web app, the CLI and the tests.
+The errors live in providers.errors and the review types (ChangeRequest, Snapshot,
+Listing) in providers.changes; both are importable from here too.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from webapp.providers.changes import CHANGE_STATES, ChangeRequest, Listing, Snapshot
+from webapp.providers.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionMissing,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    UnexpectedResponse,
+    guard_answers,
+)
 from webapp.providers.state import BranchState
 
 if TYPE_CHECKING:  # type names only: kinds and http import this module
@@ -56,6 +70,9 @@ class Identity:
     display_name: str | None = None
     scopes: tuple[str, ...] | None = SCOPES_UNKNOWN
     scope_note: str = ""  # e.g. "fine-grained token: GitHub does not list its permissions"
+    # When the token stops working (aware, UTC); None where the provider does not say
+    # (Azure DevOps, Bitbucket Cloud) or the token never expires.
+    token_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -198,15 +215,44 @@ class Provider(Protocol):
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None,
-                     known: BranchState | None = None) -> CommitResult:
+                     known: BranchState | None = None,
+                     base_branch: str | None = None) -> CommitResult:
         """One atomic commit of files on branch (None deletes a file); none if nothing changes.
 
-        known is the state an earlier call's result gave for this repository and branch:
-        while the tip is still known.commit, fewer requests (webapp/providers/state.py).
+        A branch that does not exist yet starts from base_branch's tip (default: the
+        repository's default branch) and always gets a commit. known is the state an
+        earlier call's result gave for the branch the commit builds on (branch, or
+        base_branch for a new branch): used only while that branch's tip, read first, is
+        still known.commit (webapp/providers/state.py).
         """
 
     def read_file(self, repo: Repository, branch: str, path: str) -> bytes:
         """The content of path at the tip of branch."""
+
+    def current_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
+                      known: BranchState | None = None) -> Snapshot:
+        """What branch holds now of every path in files that a commit of files would change.
+
+        Reads only, never a write. known (as for commit_files) saves reading what it
+        records while the tip is still known.commit.
+        """
+
+    def list_files(self, repo: Repository, branch: str, directory: str = "") -> Listing:
+        """Every file under directory ("" for all) at the tip of branch."""
+
+    def delete_branch(self, repo: Repository, branch: str) -> bool:
+        """Delete the branch; False if it did not exist."""
+
+    def open_change_request(self, repo: Repository, source_branch: str, target_branch: str,
+                            title: str, description: str) -> ChangeRequest:
+        """Open a pull/merge request from source into target, or return the open one."""
+
+    def change_request(self, repo: Repository, number: str) -> ChangeRequest:
+        """The request's current state, in one request."""
+
+    def close_change_request(self, repo: Repository, number: str) -> ChangeRequest:
+        """Close the request without merging (GitLab: close, Azure: abandon, Bitbucket:
+        decline)."""
 
     def delete_repository(self, repo: Repository) -> None:
         """Delete the repository (and purge it where the provider soft-deletes)."""
@@ -218,112 +264,11 @@ class Provider(Protocol):
         """The user name Argo CD gives git along with a token."""
 
 
-# --- the error vocabulary -------------------------------------------------------------
-
-
-class ProviderError(Exception):
-    """A provider call failed; the message says what to fix and never holds a secret."""
-
-    code = "unexpected_response"
-    permanent = True  # False: the same call may succeed later without any change
-
-    def __init__(self, message: str, *, status: int | None = None, hint: str = "",
-                 provider_message: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.hint = hint
-        self.provider_message = provider_message
-
-    def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
-
-
-class AuthenticationFailed(ProviderError):
-    """The token was refused: wrong, expired or revoked."""
-
-    code = "authentication_failed"
-
-
-class PermissionMissing(ProviderError):
-    """The token is valid but may not do this."""
-
-    code = "permission_missing"
-
-    def __init__(self, message: str, *, missing_scope: str | None = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
-        self.missing_scope = missing_scope
-
-
-class NotFound(ProviderError):
-    """The thing does not exist, or the token may not see it."""
-
-    code = "not_found"
-
-
-class AlreadyExists(ProviderError):
-    """Something of that name already exists."""
-
-    code = "already_exists"
-
-
-class Conflict(ProviderError):
-    """The branch moved or the repository changed under us; re-read and try again."""
-
-    code = "conflict"
-    permanent = False
-
-
-class RateLimited(ProviderError):
-    """Too many requests; retry after reset_at."""
-
-    code = "rate_limited"
-    permanent = False
-
-    def __init__(self, message: str, *, reset_at: datetime | None = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
-        self.reset_at = reset_at
-
-
-class ProviderUnavailable(ProviderError):
-    """No usable answer: connection refused, TLS failure, timeout or a 5xx."""
-
-    code = "provider_unavailable"
-    permanent = False
-
-    def __init__(self, message: str, *, timed_out: bool = False, **kwargs) -> None:
-        super().__init__(message, **kwargs)
-        self.timed_out = timed_out
-
-
-class UnexpectedResponse(ProviderError):
-    """An answer the client does not understand (a bug on one side, or a proxy in between)."""
-
-    code = "unexpected_response"
-
-
-PUBLIC_OPERATIONS = ("check_identity", "check_namespace", "ensure_repository", "get_repository",
-                     "commit_files", "read_file", "delete_repository")
-
-
-def guard_answers(cls: type) -> type:
-    """Make a provider's operations report an answer of the wrong shape as UnexpectedResponse.
-
-    A client reads the fields it needs (user["login"], body["value"]); a proxy or an API
-    change that leaves one out must become a clear error, not a KeyError deep in a page.
-    """
-    for name in PUBLIC_OPERATIONS:
-        method = getattr(cls, name)
-
-        @functools.wraps(method)
-        def guarded(self, *args, _method=method, **kwargs):
-            try:
-                return _method(self, *args, **kwargs)
-            except (KeyError, TypeError, AttributeError, IndexError) as error:
-                raise UnexpectedResponse(
-                    f"{self.label} answered in a shape this client does not understand "
-                    f"({type(error).__name__}: {error}).",
-                    hint="A proxy may be rewriting answers, or the provider's API changed; "
-                         "check the host.") from None
-        setattr(cls, name, guarded)
-    return cls
+__all__ = [
+    "CHANGE_STATES", "SCOPES_UNKNOWN", "AlreadyExists", "AuthenticationFailed", "Author",
+    "BranchState", "ChangeRequest", "CommitResult", "Conflict", "Identity", "Listing",
+    "Namespace", "NotFound", "PermissionMissing", "Provider", "ProviderClient",
+    "ProviderError", "ProviderSettings", "ProviderUnavailable", "RateLimited", "Repository",
+    "ScopeRule", "Snapshot", "UnexpectedResponse", "guard_answers", "missing_scopes",
+    "without_user_info",
+]

@@ -26,6 +26,8 @@ from webapp.providers.base import (
 from webapp.providers.commits.bitbucket_cloud import BitbucketCloudCommits, repo_path
 from webapp.providers.http import HttpSeam, segment
 from webapp.providers.kinds import BITBUCKET_APP_PASSWORD_NAMES, BITBUCKET_CLOUD
+from webapp.providers.reviews.bitbucket_cloud import BitbucketCloudReviews
+from webapp.providers.snapshots.bitbucket_cloud import BitbucketCloudSnapshots
 
 PUBLIC_HOST = "https://bitbucket.org"
 PUBLIC_API = "https://api.bitbucket.org/2.0"
@@ -45,7 +47,8 @@ def repo_slug(name: str) -> str:
 
 
 @guard_answers
-class BitbucketCloudProvider(BitbucketCloudCommits, ProviderClient):
+class BitbucketCloudProvider(BitbucketCloudCommits, BitbucketCloudSnapshots,
+                             BitbucketCloudReviews, ProviderClient):
     """A Bitbucket Cloud workspace reached with an API token (or a legacy app password)."""
 
     kind = BITBUCKET_CLOUD
@@ -188,7 +191,8 @@ class BitbucketCloudProvider(BitbucketCloudCommits, ProviderClient):
         """Bitbucket's ways of saying 'already exists', 'wrong credentials', 'missing scope'."""
         status, said = response.status_code, self.http.redact(provider_message(response))
         method, path = response.request.method or "", response.request.path_url
-        if status == 400 and method == "POST" and not path.endswith("/src"):
+        creates_repository = re.search(r"/repositories/[^/]+/[^/?]+$", path.split("?")[0])
+        if status == 400 and method == "POST" and creates_repository:
             if DUPLICATE in said.lower():
                 return AlreadyExists(f"A repository of that name already exists ({what}).",
                                      status=status, provider_message=said)
@@ -223,7 +227,6 @@ class BitbucketCloudProvider(BitbucketCloudCommits, ProviderClient):
         return None
 
 
-
 def _required_scope(response: requests.Response) -> str | None:
     """The scope named in error.detail.required, where Bitbucket sends it (§4g [O])."""
     try:
@@ -240,7 +243,10 @@ def _scope_for(method: str, path: str) -> str:
         return "read:user:bitbucket"
     if "/workspaces/" in path:
         return "read:project:bitbucket"
-    if path.endswith("/src") and method == "POST":
+    if "/pullrequests" in path:
+        return "read:pullrequest:bitbucket" if method == "GET" else "write:pullrequest:bitbucket"
+    if (method, path.endswith("/src")) == ("POST", True) or (
+            method == "DELETE" and "/refs/branches/" in path):
         return "write:repository:bitbucket"
     return {"POST": "admin:repository:bitbucket",
             "DELETE": "delete:repository:bitbucket"}.get(method, "read:repository:bitbucket")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import logging
+from datetime import UTC, datetime
 
 import requests
 
@@ -18,16 +20,24 @@ from webapp.providers.base import (
     ProviderError,
     ProviderSettings,
     Repository,
+    UnexpectedResponse,
     guard_answers,
 )
 from webapp.providers.commits.github import GitHubCommits, full_path
 from webapp.providers.http import HttpSeam, path_segments, segment
 from webapp.providers.kinds import GITHUB
+from webapp.providers.reviews.github import GitHubReviews
+from webapp.providers.snapshots.github import GitHubSnapshots
+
+log = logging.getLogger(__name__)
 
 PUBLIC_HOST = "https://github.com"
 PUBLIC_API = "https://api.github.com"
 API_VERSION = "2022-11-28"  # supported by github.com and every current GHES release
 REPOSITORY_DESCRIPTION = "Desired state managed by GitOps Console"
+# Sent with every answer to a token that has an expiration date (§1j [O]; not in GitHub's
+# OpenAPI description nor its docs pages).
+EXPIRATION_HEADER = "GitHub-Authentication-Token-Expiration"
 
 
 def api_base(host: str | None) -> str:
@@ -37,7 +47,7 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitHubProvider(GitHubCommits, ProviderClient):
+class GitHubProvider(GitHubCommits, GitHubSnapshots, GitHubReviews, ProviderClient):
     """A GitHub organization reached with a personal access token."""
 
     kind = GITHUB
@@ -59,13 +69,14 @@ class GitHubProvider(GitHubCommits, ProviderClient):
         # Reference: https://docs.github.com/en/rest/users/users#get-the-authenticated-user
         response = self.http.request("GET", "/user", what="read the token's user")
         user = self.http.json(response, "read the token's user")
+        expires = token_expiry(response.headers.get(EXPIRATION_HEADER))
         header = response.headers.get("X-OAuth-Scopes")
         if header is None:
             return Identity(user["login"], user.get("name"), None,
                             "GitHub does not list a fine-grained token's permissions; "
-                            "the repository checks decide.")
+                            "the repository checks decide.", expires)
         scopes = tuple(scope.strip() for scope in header.split(",") if scope.strip())
-        return Identity(user["login"], user.get("name"), scopes)
+        return Identity(user["login"], user.get("name"), scopes, token_expires_at=expires)
 
     def check_namespace(self) -> Namespace:
         """The organization exists and the token can see it."""
@@ -131,9 +142,21 @@ class GitHubProvider(GitHubCommits, ProviderClient):
         """GitHub's own ways of saying 'already exists', 'wrong token' and 'missing scope'."""
         status = response.status_code
         said = self.http.redact(provider_message(response))
-        if status == 422 and _name_taken(response):
-            return AlreadyExists(f"A repository of that name already exists ({what}).",
-                                 status=status, provider_message=said)
+        if status == 422:
+            resource, detail = _validation(response)
+            detail = self.http.redact(detail)
+            if "already exists" in detail:  # a repository's name, an open pull request
+                thing = "A repository of that name" if resource == "Repository" else \
+                    "An open pull request for that branch" if resource == "PullRequest" \
+                    else "It"
+                return AlreadyExists(f"{thing} already exists ({what}).", status=status,
+                                     provider_message=detail)
+            if "Reference does not exist" in said:  # deleting a branch that is not there
+                return NotFound(f"GitHub found no such branch ({what}).", status=status,
+                                provider_message=said)
+            if detail:  # "No commits between main and ...", a missing head or base
+                return UnexpectedResponse(f"GitHub refused to {what}: {detail}.",
+                                          status=status, provider_message=detail)
         if status == 401:
             return AuthenticationFailed(
                 f"GitHub refused the token while trying to {what}: {said or 'Bad credentials'}.",
@@ -154,10 +177,30 @@ class GitHubProvider(GitHubCommits, ProviderClient):
         return None
 
 
-def _name_taken(response: requests.Response) -> bool:
+def _validation(response: requests.Response) -> tuple[str | None, str]:
+    """(resource, what its errors say) of a 422 validation-error body (§1h [P])."""
     try:
         errors = response.json().get("errors") or []
     except (ValueError, AttributeError):
-        return False
-    return any("already exists" in str(error.get("message", "")) for error in errors
-               if isinstance(error, dict))
+        return None, ""
+    errors = [error for error in errors if isinstance(error, dict)]
+    resource = next((error.get("resource") for error in errors), None)
+    detail = "; ".join(str(error.get("message") or f"{error.get('field')} is "
+                           f"{error.get('code')}") for error in errors)
+    return resource, detail
+
+
+def token_expiry(value: str | None) -> datetime | None:
+    """The expiry GitHub sends for a token with one: "2026-12-31 00:00:00 UTC" (§1j [O]);
+    one client also reads a numeric offset ("... +0900"), so both are read. None when the
+    header is absent (no expiry) or unreadable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.endswith("UTC"):
+        text = text.removesuffix("UTC") + "+0000"
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z").astimezone(UTC)
+    except ValueError:
+        log.warning("GitHub sent an unreadable %s header: %r", EXPIRATION_HEADER, value)
+        return None

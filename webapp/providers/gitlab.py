@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 import requests
 
 from webapp.providers.answers import provider_message
@@ -23,6 +25,8 @@ from webapp.providers.base import (
 from webapp.providers.commits.gitlab import GitLabCommits
 from webapp.providers.http import HttpSeam, segment
 from webapp.providers.kinds import GITLAB
+from webapp.providers.reviews.gitlab import GitLabReviews
+from webapp.providers.snapshots.gitlab import GitLabSnapshots
 
 PUBLIC_HOST = "https://gitlab.com"
 REPOSITORY_DESCRIPTION = "Desired state managed by GitOps Console"
@@ -35,7 +39,7 @@ def api_base(host: str | None) -> str:
 
 
 @guard_answers
-class GitLabProvider(GitLabCommits, ProviderClient):
+class GitLabProvider(GitLabCommits, GitLabSnapshots, GitLabReviews, ProviderClient):
     """A GitLab group (or subgroup) reached with a personal access token."""
 
     kind = GITLAB
@@ -67,7 +71,8 @@ class GitLabProvider(GitLabCommits, ProviderClient):
                             "This GitLab (before 15.5) does not list a token's scopes; "
                             "the project checks decide.")
         token = self.http.json(response, what)
-        return Identity(user["username"], user.get("name"), tuple(token["scopes"]))
+        return Identity(user["username"], user.get("name"), tuple(token["scopes"]),
+                        token_expires_at=token_expiry(token.get("expires_at")))
 
     def check_namespace(self) -> Namespace:
         """The group exists and the token can see it; remembered for later calls."""
@@ -182,6 +187,9 @@ class GitLabProvider(GitLabCommits, ProviderClient):
         if status == 400 and _taken(body):
             return AlreadyExists(f"A project of that name already exists ({what}).",
                                  status=status, provider_message=said)
+        if status == 409 and "already exists" in said:  # "Another open merge request ..."
+            return AlreadyExists(f"An open merge request for that branch already exists "
+                                 f"({what}).", status=status, provider_message=said)
         if status == 401:
             return AuthenticationFailed(
                 f"GitLab refused the token while trying to {what}: {said or '401 Unauthorized'}.",
@@ -197,6 +205,15 @@ class GitLabProvider(GitLabCommits, ProviderClient):
                 hint=f"Add the {missing} scope to the token." if missing else
                      "Give the token the api scope.")
         return None
+
+
+def token_expiry(expires_at: str | None) -> datetime | None:
+    """A token's expires_at date (null: never, §2j [P]) as the moment it stops working:
+    "Personal access tokens expire on the date you define, at midnight, 00:00 AM UTC"
+    (GitLab docs, user/profile/personal_access_tokens.md)."""
+    if not expires_at:
+        return None
+    return datetime.combine(date.fromisoformat(expires_at[:10]), time.min, UTC)
 
 
 def _json(response: requests.Response) -> dict:

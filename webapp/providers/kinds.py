@@ -64,6 +64,11 @@ class ProviderKind:
     # Where a provider offers several kinds of credential; the first is the default and
     # its username and token specs are the ones in `fields`.
     credential_types: tuple[CredentialType, ...] = ()
+    # What the provider calls a reviewed change (issue 13's pull-request mode).
+    request_name: str = "pull request"
+    # Whether check_identity can say when the token expires; where not (Azure DevOps,
+    # Bitbucket Cloud: no API tells a token its own expiry, §3j/§4j) the admin enters it.
+    reports_token_expiry: bool = True
 
     def credential_type(self, type_id: str | None) -> CredentialType | None:
         """The credential type of that id, or the default one; None if the kind has none."""
@@ -167,6 +172,8 @@ BITBUCKET_APP_PASSWORD_NAMES = {
     "write:repository:bitbucket": "Repositories: Write",
     "admin:repository:bitbucket": "Repositories: Admin",
     "delete:repository:bitbucket": "Repositories: Delete",
+    "read:pullrequest:bitbucket": "Pull requests: Read",
+    "write:pullrequest:bitbucket": "Pull requests: Write",
 }
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 BITBUCKET_USERNAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -214,6 +221,7 @@ GITLAB = ProviderKind(
     ),
     scopes=GITLAB_SCOPES,
     binding_fields=("host", "group_id"),
+    request_name="merge request",
 )
 
 AZURE_DEVOPS = ProviderKind(
@@ -230,6 +238,7 @@ AZURE_DEVOPS = ProviderKind(
     ),
     scopes=AZURE_DEVOPS_SCOPES,
     binding_fields=("organization_url", "project"),
+    reports_token_expiry=False,
 )
 
 BITBUCKET_CLOUD = ProviderKind(
@@ -248,4 +257,5 @@ BITBUCKET_CLOUD = ProviderKind(
     scopes=BITBUCKET_SCOPES,
     binding_fields=("host", "workspace"),
     credential_types=(BITBUCKET_API_TOKEN, BITBUCKET_APP_PASSWORD),
+    reports_token_expiry=False,
 )

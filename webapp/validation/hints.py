@@ -29,6 +29,19 @@ _HINTS = {
     ("read_back", "not_found"):
         "The commit was accepted but the file cannot be read back; the token may lack read "
         "access to repository contents.",
+    ("pull_request", "permission_missing"):
+        "The token may commit but not open pull/merge requests: give it that right (GitHub "
+        "fine-grained tokens: Pull requests: write; Bitbucket: read:pullrequest and "
+        "write:pullrequest; Azure DevOps: the Contribute to pull requests permission), or "
+        "switch pull-request mode off.",
+    ("pull_request", "not_found"):
+        "The configured branch must exist for requests to target it, and the token must see "
+        "the repository's branches.",
+    ("pull_request", "conflict"):
+        "Someone changed the branch at the same moment; validate again.",
+    ("pull_request", "unexpected_response"):
+        "The provider refused the request: a branch rule or a repository setting (pull "
+        "requests switched off, branch name patterns) may forbid it.",
     ("delete_repository", "permission_missing"):
         "Give the token the right to delete repositories to let validation clean up after "
         "itself; deploys do not need it.",

@@ -20,9 +20,11 @@ from webapp.providers.base import (
     ProviderUnavailable,
     Repository,
     UnexpectedResponse,
-    missing_scopes,
 )
+from webapp.providers.state import BranchState
+from webapp.validation.checks import check_namespace, check_read_back, check_scopes
 from webapp.validation.hints import hint_for
+from webapp.validation.pull_request import prove_pull_requests
 from webapp.validation.report import FAILED, PASSED, SKIPPED, WARNING, Report, StageResult
 
 STAGES = (
@@ -33,6 +35,7 @@ STAGES = (
     ("create_repository", "Create a test repository"),
     ("commit", "Commit files"),
     ("read_back", "Read a file back"),
+    ("pull_request", "Open a pull request"),  # only in pull-request mode
     ("delete_repository", "Delete the test repository"),
 )
 LABELS = dict(STAGES)
@@ -55,6 +58,14 @@ class ValidationPlan:
     precreated_repository: str | None = None
     suffix: str = field(default_factory=lambda: secrets.token_hex(4))
     by: str | None = None
+    # Pull-request mode: also prove a branch and a pull/merge request can be opened.
+    pull_requests: bool = False
+
+    @property
+    def stage_ids(self) -> list[str]:
+        """The stages this plan runs, in order."""
+        return [stage_id for stage_id, _label in STAGES
+                if stage_id != "pull_request" or self.pull_requests]
 
     @property
     def test_repository(self) -> str:
@@ -73,7 +84,8 @@ class _Run:
         self.provider = provider
         self.plan = plan
         self.report = Report(by=plan.by)
-        self.labels = {**LABELS, **(PRECREATED_LABELS if plan.precreated_repository else {})}
+        self.labels = {**LABELS, **(PRECREATED_LABELS if plan.precreated_repository else {}),
+                       "pull_request": f"Open a {provider.kind.request_name}"}
 
     def stage(self, stage_id: str, action: Callable[[], tuple[str, str]]) -> None:
         """Run action, which returns (status, message); a ProviderError fails the stage."""
@@ -97,10 +109,10 @@ class _Run:
     def skip_rest(self) -> None:
         """Mark the stages that did not run as skipped, and put every stage in order."""
         done = {stage.id for stage in self.report.stages}
-        for stage_id, _label in STAGES:
+        for stage_id in self.plan.stage_ids:
             if stage_id not in done:
                 self.record(stage_id, SKIPPED, "Skipped: an earlier stage failed.")
-        order = {stage_id: position for position, (stage_id, _label) in enumerate(STAGES)}
+        order = {stage_id: position for position, stage_id in enumerate(self.plan.stage_ids)}
         self.report.stages.sort(key=lambda stage: order[stage.id])
 
 
@@ -113,11 +125,13 @@ def run_validation(provider: Provider, plan: ValidationPlan) -> Report:
     unclear: list[str] = []  # a repository the provider may have created without saying so
     try:
         identity = _connect_and_authenticate(run)
-        run.stage("scopes", lambda: _scopes(provider, identity))
-        run.stage("namespace", lambda: _namespace(provider))
+        run.stage("scopes", lambda: check_scopes(provider, identity))
+        run.stage("namespace", lambda: check_namespace(provider))
         repo = _open_repository(run, unclear)
-        written = _commit(run, repo)
-        run.stage("read_back", lambda: _read_back(provider, repo, plan.branch, written))
+        written, state = _commit(run, repo)
+        run.stage("read_back", lambda: check_read_back(provider, repo, plan.branch, written))
+        if plan.pull_requests:
+            run.stage("pull_request", lambda: _pull_request(run, repo, state))
     except _Failed:
         pass
     finally:
@@ -163,32 +177,6 @@ def _connect_and_authenticate(run: _Run) -> Identity:
     return identity
 
 
-def _scopes(provider: Provider, identity: Identity) -> tuple[str, str]:
-    missing = missing_scopes(provider.SCOPES, identity)
-    if missing is None:
-        note = identity.scope_note or f"{provider.label} does not report a token's scopes."
-        return PASSED, f"Scopes unknown: {note}"
-    required = [rule for rule in missing if rule.required]
-    optional = [rule for rule in missing if not rule.required]
-    if required:
-        names = "; ".join(f"{rule.name}, needed to {rule.purpose}" for rule in required)
-        raise _ScopeError(f"The token lacks the scope {names}.")
-    if optional:
-        names = "; ".join(f"{rule.name}, needed to {rule.purpose}" for rule in optional)
-        return WARNING, f"The token lacks {names}."
-    return PASSED, "The token has " + ", ".join(identity.scopes or ()) + "."
-
-
-class _ScopeError(ProviderError):
-    code = "permission_missing"
-
-
-def _namespace(provider: Provider) -> tuple[str, str]:
-    namespace = provider.check_namespace()
-    detail = f" {namespace.detail}" if namespace.detail else ""
-    return PASSED, f"Found {namespace.name}.{detail}"
-
-
 def _open_repository(run: _Run, unclear: list[str]) -> Repository:
     plan, provider = run.plan, run.provider
     holder: list[Repository] = []
@@ -221,28 +209,31 @@ def _test_files(plan: ValidationPlan) -> dict[str, bytes]:
             "gitops-validate/second.yaml": note + b"second: 2\n"}
 
 
-def _commit(run: _Run, repo: Repository) -> dict[str, bytes]:
+def _commit(run: _Run, repo: Repository) -> tuple[dict[str, bytes], BranchState | None]:
+    """The files committed, and the state of the branch they left (for pull_request)."""
     files = _test_files(run.plan)
+    states: list[BranchState | None] = [None]
 
     def commit() -> tuple[str, str]:
         result = run.provider.commit_files(repo, run.plan.branch, files,
                                            "GitOps Console: validation (safe to delete)")
         if not result.changed:
             return FAILED, "The provider accepted the files but made no commit."
+        states[0] = result.state
         count = "two files" if len(files) == 2 else "a test file"
         return PASSED, f"Committed {count} to {run.plan.branch} ({(result.sha or '')[:7]})."
 
     run.stage("commit", commit)
-    return files
+    return files, states[0]
 
 
-def _read_back(provider: Provider, repo: Repository, branch: str,
-               written: dict[str, bytes]) -> tuple[str, str]:
-    path, expected = next(iter(written.items()))
-    content = provider.read_file(repo, branch, path)
-    if content != expected:
-        return FAILED, f"{path} came back different from what was committed."
-    return PASSED, f"Read {path} back unchanged."
+def _pull_request(run: _Run, repo: Repository, state: BranchState | None) -> tuple[str, str]:
+    # An administrator's repository outlives the validation: close and delete at once.
+    outcome = prove_pull_requests(run.provider, repo, run.plan.branch, run.plan.suffix,
+                                  cleanup=bool(run.plan.precreated_repository), known=state)
+    if outcome.leftover:
+        run.report.leftover = outcome.leftover
+    return outcome.status, outcome.message
 
 
 def _look_up(run: _Run, name: str) -> Repository | None:

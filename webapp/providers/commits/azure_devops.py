@@ -9,6 +9,7 @@ from webapp.providers.base import (
     Author,
     CommitResult,
     Conflict,
+    NotFound,
     Repository,
     UnexpectedResponse,
 )
@@ -23,7 +24,8 @@ class AzureDevOpsCommits:
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None,
-                     known: BranchState | None = None) -> CommitResult:
+                     known: BranchState | None = None,
+                     base_branch: str | None = None) -> CommitResult:
         """One push of files on branch (None deletes a file); none when nothing changes.
 
         A push names the commit it builds on (oldObjectId): a concurrent push makes it fail
@@ -31,12 +33,18 @@ class AzureDevOpsCommits:
         push does it, its add, edit and delete taken from known.files (one call; one read
         of the branch when nothing changed). Otherwise the careful path, three calls on an
         existing branch whatever the history: the tip, the blob ids at the tip (add or
-        edit? unchanged?), the push.
+        edit? unchanged?), the push. A missing branch starts from base_branch (default:
+        the default branch); with base_branch the branch is read first, since a push onto
+        a missing branch would start it from known.commit unverified (see _verified).
         """
         files = dict(files)
         tip = None
         if known is not None:
             changes = known.changes(files)
+            if base_branch and base_branch != branch and changes not in (None, ({}, set())):
+                tip, verified = self._verified(repo, branch, base_branch, known)
+                if not verified:
+                    changes = None  # the careful path, on the tip just read
             if changes == ({}, set()):
                 tip = self._branch_tip(repo, branch)
                 if tip == known.commit:
@@ -45,7 +53,22 @@ class AzureDevOpsCommits:
                 result = self._push_on_known(repo, branch, message, author, known, *changes)
                 if result is not None:
                     return result
-        return self._commit_carefully(repo, branch, files, message, author, tip)
+                tip = None  # it moved: read it again
+        return self._commit_carefully(repo, branch, files, message, author, tip, base_branch)
+
+    def _verified(self, repo: Repository, branch: str, base_branch: str,
+                  known: BranchState) -> tuple[str | None, bool]:
+        """(branch's tip, whether a push on known.commit is as safe as the careful path).
+
+        A push onto a missing branch creates it at oldObjectId (§3j [P]): right for a
+        branch someone deleted after our own commit, but a new branch must start from the
+        base's tip as it is now (a base someone rewound must not get back what they
+        removed), so that tip is read and must be known.commit.
+        """
+        tip = self._branch_tip(repo, branch)
+        if tip is not None:
+            return tip, tip == known.commit
+        return None, self._branch_tip(repo, base_branch) == known.commit
 
     def _push_on_known(self, repo: Repository, branch: str, message: str,
                        author: Author | None, known: BranchState, written: dict[str, bytes],
@@ -69,10 +92,10 @@ class AzureDevOpsCommits:
         return CommitResult(sha, True, _commit_url(repo, sha), state)
 
     def _commit_carefully(self, repo: Repository, branch: str, files: dict[str, bytes | None],
-                          message: str, author: Author | None,
-                          tip: str | None) -> CommitResult:
+                          message: str, author: Author | None, tip: str | None,
+                          base_branch: str | None = None) -> CommitResult:
         """The blob ids at the tip decide add, edit or nothing; then one push on that tip."""
-        tip, base = (tip, tip) if tip else self._tip_and_base(repo, branch)
+        tip, base = (tip, tip) if tip else self._tip_and_base(repo, branch, base_branch)
         existing = self._blob_ids(repo, base) if base else {}
         changes = []
         for path, content in sorted(files.items()):
@@ -110,17 +133,23 @@ class AzureDevOpsCommits:
                   "commits": [commit]})
         return self._json(response, what)["commits"][-1]["commitId"]
 
-    def _tip_and_base(self, repo: Repository, branch: str) -> tuple[str | None, str | None]:
-        """(branch's tip, commit to build on): a new branch starts from the default branch,
-        and an empty repository from nothing."""
+    def _tip_and_base(self, repo: Repository, branch: str,
+                      base_branch: str | None = None) -> tuple[str | None, str | None]:
+        """(branch's tip, commit to build on): a new branch starts from base_branch
+        (default: the default branch), and an empty repository from nothing."""
         tip = self._branch_tip(repo, branch)
         if tip is not None:
             return tip, tip
         # A Repository read before the first push does not know the default branch yet.
-        default = repo.default_branch or self.get_repository(repo.id).default_branch
+        default = base_branch or repo.default_branch or \
+            self.get_repository(repo.id).default_branch
         if default is None or default == branch:
             return None, None
-        return None, self._branch_tip(repo, default)
+        base = self._branch_tip(repo, default)
+        if base is None and base_branch:  # never an unrelated branch from nothing
+            raise NotFound(f"{repo.name} has no branch {branch} and no {base_branch} to "
+                           "start it from.", hint="Choose an existing branch.")
+        return None, base
 
     def _branch_tip(self, repo: Repository, branch: str) -> str | None:
         # Reference: https://learn.microsoft.com/en-us/rest/api/azure/devops/git/refs/list?view=azure-devops-rest-7.1

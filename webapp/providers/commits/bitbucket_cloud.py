@@ -24,7 +24,8 @@ class BitbucketCloudCommits:
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None,
-                     known: BranchState | None = None) -> CommitResult:
+                     known: BranchState | None = None,
+                     base_branch: str | None = None) -> CommitResult:
         """One commit through POST /src (None deletes a file); none if nothing changes.
 
         `parents` makes the upload conditional on the branch's tip (409 otherwise), so
@@ -32,12 +33,20 @@ class BitbucketCloudCommits:
         branch is read for the new commit's id (two calls; one read of the branch when
         nothing changed). Otherwise the careful path: read the branch, read each file at
         its tip, upload, read the branch again: the upload answers 201 with no body and
-        documents no Location header (§4d).
+        documents no Location header (§4d). A missing branch starts from base_branch's tip
+        (default: the main branch) with every file: four calls. With base_branch the
+        branch is read before an upload on known.commit, which would otherwise create a
+        missing branch there unverified (`parents` on a new branch, §4j [P]).
         """
         files = {path.lstrip("/"): content for path, content in files.items()}
         tip, read = None, False
         if known is not None:
             changes = known.changes(files)
+            if base_branch and base_branch != branch and changes not in (None, ({}, set())):
+                tip, _ = self._tip(repo, branch)
+                read = True
+                if tip != known.commit:  # a new branch (or a moved one): the careful path
+                    changes = None
             if changes == ({}, set()):
                 tip, _ = self._tip(repo, branch)
                 read = True
@@ -47,9 +56,10 @@ class BitbucketCloudCommits:
                 result = self._upload_on_known(repo, branch, message, author, known, *changes)
                 if result is not None:
                     return result
+                read = False  # it moved: read it again
         if not read:
             tip, _ = self._tip(repo, branch)
-        return self._commit_carefully(repo, branch, files, message, author, tip)
+        return self._commit_carefully(repo, branch, files, message, author, tip, base_branch)
 
     def _upload_on_known(self, repo: Repository, branch: str, message: str,
                          author: Author | None, known: BranchState, written: dict[str, bytes],
@@ -65,11 +75,17 @@ class BitbucketCloudCommits:
                                          lambda sha: known.after(sha, states, deleted))
 
     def _commit_carefully(self, repo: Repository, branch: str, files: dict[str, bytes | None],
-                          message: str, author: Author | None,
-                          tip: str | None) -> CommitResult:
+                          message: str, author: Author | None, tip: str | None,
+                          base_branch: str | None = None) -> CommitResult:
         """Each file read at the tip just read; only those that differ go up."""
+        parent = tip
+        if tip is None and base_branch and base_branch != branch:  # a new branch off base
+            parent, _ = self._tip(repo, base_branch)
+            if parent is None:
+                raise NotFound(f"{repo.id} has no branch {branch} and no {base_branch} to "
+                               "start it from.", hint="Choose an existing branch.")
         if tip is None:  # an empty repository or a new branch: send everything
-            changed = files if any(c is not None for c in files.values()) else {}
+            changed = files if parent or any(c is not None for c in files.values()) else {}
         else:  # read at the SHA, not the branch name: one consistent snapshot
             changed = {path: content for path, content in files.items()
                        if self._read_at(repo, tip, path) != content}
@@ -78,8 +94,8 @@ class BitbucketCloudCommits:
         if not changed:
             return CommitResult(tip, False, tip and _commit_url(repo, tip),
                                 BranchState(tip, None, state_files) if tip else None)
-        self._upload(repo, branch, tip, changed, message, author)
-        return self._result_after_upload(repo, branch, tip,
+        self._upload(repo, branch, parent, changed, message, author)
+        return self._result_after_upload(repo, branch, parent,
                                          lambda sha: BranchState(sha, None, state_files))
 
     def _result_after_upload(self, repo: Repository, branch: str, parent: str | None,

@@ -23,45 +23,54 @@ class GitHubCommits:
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None,
-                     known: BranchState | None = None) -> CommitResult:
+                     known: BranchState | None = None,
+                     base_branch: str | None = None) -> CommitResult:
         """One commit of files on branch through the Git Data API; none if nothing changes.
 
-        A file whose content is None is deleted.
+        A file whose content is None is deleted; a missing branch starts from base_branch
+        (default: the default branch) and is created by the commit.
 
-        While the branch's tip is still known.commit: read the branch, then write a tree on
-        known.tree with only the changed files, write the commit, move the branch (four
-        calls; one when nothing changed). Otherwise the careful path, five calls whatever the
-        history: read the branch, read its commit, write the tree with every file, write
-        the commit, move the branch. The branch only ever moves fast-forward from the tip
-        just read, so a concurrent commit is never overwritten: Conflict instead.
+        While the tip read (the branch's, or the base's for a new branch) is still
+        known.commit: write a tree on known.tree with only the changed files, write the
+        commit, move (or create) the branch: four calls on an existing branch, one when
+        nothing changed. Otherwise the careful path, five calls whatever the history: read
+        the branch, read its commit, write the tree with every file, write the commit, move
+        the branch. The branch only ever moves fast-forward from the tip just read, and a
+        new one is only created where none exists, so a concurrent commit is never
+        overwritten: Conflict instead.
         """
         files = dict(files)
-        tip, new_branch = self._branch_tip(repo, branch)
-        if known is not None and known.tree and not new_branch and tip == known.commit:
-            result = self._commit_on_known(repo, branch, files, message, author, known)
+        tip, new_branch = self._branch_tip(repo, branch, base_branch)
+        if known is not None and known.tree and tip == known.commit:
+            result = self._commit_on_known(repo, branch, files, message, author, known,
+                                           new_branch)
             if result is not None:
                 return result
-            tip, new_branch = self._branch_tip(repo, branch)  # it moved: start again
+            tip, new_branch = self._branch_tip(repo, branch, base_branch)  # start again
         return self._commit_carefully(repo, branch, files, message, author, tip, new_branch)
 
     def _commit_on_known(self, repo: Repository, branch: str, files: dict[str, bytes | None],
-                         message: str, author: Author | None,
-                         known: BranchState) -> CommitResult | None:
+                         message: str, author: Author | None, known: BranchState,
+                         new_branch: bool) -> CommitResult | None:
         """The commit on the known tip, or None when the careful path must decide."""
         changes = known.changes(files)
         if changes is None:  # deletes a path the state does not record
             return None
         written, deleted = changes
         if not written and not deleted:
+            if new_branch:  # a new branch still needs its commit: the careful path makes it
+                return None
             return CommitResult(known.commit, False, _commit_url(repo, known.commit), known)
         try:
             tree = self._write_tree(repo, known.tree, {**written, **dict.fromkeys(deleted)})
             sha = self._write_commit(repo, tree, known.commit, message, author)
-            self._move_branch(repo, branch, sha, create=False)
+            self._move_branch(repo, branch, sha, create=new_branch)
         except Conflict:
             return None  # someone committed since the branch was read: read it again
         except UnexpectedResponse as error:
-            if error.status != 422:  # 422: the known tree or commit is not in this repository
+            # 422: the known tree or commit is not in this repository, or the new branch
+            # was created meanwhile ("Reference already exists")
+            if error.status != 422:
                 raise
             return None
         state = known.after(sha, {path: FileState(blob_id(content))
@@ -94,10 +103,12 @@ class GitHubCommits:
         self._move_branch(repo, branch, sha, create=new_branch)
         return CommitResult(sha, True, _commit_url(repo, sha), BranchState(sha, tree, state_files))
 
-    def _branch_tip(self, repo: Repository, branch: str) -> tuple[str | None, bool]:
-        """(tip sha, whether branch must be created); (None, True) for an empty repository."""
+    def _branch_tip(self, repo: Repository, branch: str,
+                    base_branch: str | None = None) -> tuple[str | None, bool]:
+        """(tip sha to build on, whether branch must be created): the branch's, else the
+        base's (default: the default branch); (None, True) for an empty repository."""
         # Reference: https://docs.github.com/en/rest/git/refs#get-a-reference
-        for candidate in dict.fromkeys([branch, repo.default_branch or branch]):
+        for candidate in dict.fromkeys([branch, base_branch or repo.default_branch or branch]):
             what = f"read the branch {candidate} of {repo.id}"
             try:
                 response = self.http.request(
@@ -110,8 +121,9 @@ class GitHubCommits:
                     return None, True
                 raise
             return self.http.json(response, what)["object"]["sha"], candidate != branch
-        raise NotFound(f"{repo.id} has no branch {branch} and no default branch to start it "
-                       "from.", hint="Create the branch, or choose an existing one.")
+        start = base_branch or "default branch"
+        raise NotFound(f"{repo.id} has no branch {branch} and no {start} to start it from.",
+                       hint="Create the branch, or choose an existing one.")
 
     def _commit_tree(self, repo: Repository, sha: str) -> str:
         # Reference: https://docs.github.com/en/rest/git/commits#get-a-commit-object

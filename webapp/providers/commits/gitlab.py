@@ -29,26 +29,31 @@ class GitLabCommits:
 
     def commit_files(self, repo: Repository, branch: str, files: Mapping[str, bytes | None],
                      message: str, author: Author | None = None,
-                     known: BranchState | None = None) -> CommitResult:
+                     known: BranchState | None = None,
+                     base_branch: str | None = None) -> CommitResult:
         """One commit of the changed files on branch (None deletes a file); none if unchanged.
 
-        GitLab's commits API cannot make a commit conditional on the branch's tip, so while
-        the tip is still known.commit (one read of the branch) a single commit carries the
-        changed files, each update and delete naming the file's known last commit: two
-        calls, one when nothing changed. Otherwise the careful path: each path is read first
-        (create, update or delete; changed or not), then one commit carries every action:
-        N + 1 calls whatever the history. Either way a file someone else changed meanwhile
-        is a Conflict, never an overwrite.
+        A missing branch starts from base_branch (default: the default branch). GitLab's
+        commits API cannot make a commit conditional on the branch's tip, so while the tip
+        (the branch's, or the base's for a new branch) is still known.commit a single
+        commit carries the changed files, each update and delete naming the file's known
+        last commit: two calls (three for a new branch, which starts at start_sha = that
+        commit), one when nothing changed. Otherwise the careful path: each path is read
+        first (create, update or delete; changed or not), then one commit carries every
+        action: N + 1 calls whatever the history. Either way a file someone else changed
+        meanwhile is a Conflict, never an overwrite.
         """
         if known is not None:
-            result = self._commit_on_known(repo, branch, files, message, author, known)
+            result = self._commit_on_known(repo, branch, files, message, author, known,
+                                           base_branch)
             if result is not None:
                 return result
-        return self._commit_carefully(repo, branch, files, message, author)
+        return self._commit_carefully(repo, branch, files, message, author, base_branch)
 
     def _commit_on_known(self, repo: Repository, branch: str,
                          files: Mapping[str, bytes | None], message: str,
-                         author: Author | None, known: BranchState) -> CommitResult | None:
+                         author: Author | None, known: BranchState,
+                         base_branch: str | None) -> CommitResult | None:
         """The commit on the known tip, or None when the careful path must decide."""
         changes = known.changes(files)
         if changes is None:
@@ -57,9 +62,15 @@ class GitLabCommits:
         if any(known.files[path].commit is None
                for path in deleted | (written.keys() & known.files.keys())):
             return None  # an update or delete must name the file's last commit
-        if self._branch_commit(repo, branch) != known.commit:
+        start_sha = None
+        tip = self._branch_commit(repo, branch)
+        if tip is None and base_branch and base_branch != branch:
+            tip = start_sha = self._branch_commit(repo, base_branch)  # a new branch
+        if tip != known.commit:
             return None
         if not written and not deleted:
+            if start_sha:  # a new branch needs a commit: the careful path writes one
+                return None
             return CommitResult(known.commit, False, _commit_url(repo, known.commit), known)
         actions = [{"action": "delete", "file_path": path,
                     "last_commit_id": known.files[path].commit} for path in sorted(deleted)]
@@ -71,7 +82,7 @@ class GitLabCommits:
                             "last_commit_id": recorded.commit} if recorded else
                            {"action": "create", "file_path": path, **_encoded(content)})
         try:
-            commit = self._post_commit(repo, branch, actions, message, author, None)
+            commit = self._post_commit(repo, branch, actions, message, author, None, start_sha)
         except Conflict:
             return None
         sha = commit["id"]
@@ -83,9 +94,9 @@ class GitLabCommits:
 
     def _commit_carefully(self, repo: Repository, branch: str,
                           files: Mapping[str, bytes | None], message: str,
-                          author: Author | None) -> CommitResult:
+                          author: Author | None, base_branch: str | None) -> CommitResult:
         """Every path read at the branch, then one commit of what differs."""
-        existing, tip, start_branch = self._probe(repo, branch, sorted(files))
+        existing, tip, start_branch = self._probe(repo, branch, sorted(files), base_branch)
         actions, kept = [], {}
         for path in sorted(files):
             content, found = files[path], existing.get(path)
@@ -118,11 +129,14 @@ class GitLabCommits:
         return CommitResult(sha, True, commit.get("web_url"), state)
 
     def _post_commit(self, repo: Repository, branch: str, actions: list[dict], message: str,
-                     author: Author | None, start_branch: str | None) -> dict:
+                     author: Author | None, start_branch: str | None,
+                     start_sha: str | None = None) -> dict:
         """POST repository/commits; a file changed by someone else meanwhile is a Conflict."""
         body = {"branch": branch, "commit_message": message, "actions": actions}
         if start_branch:
             body["start_branch"] = start_branch
+        if start_sha:  # a new branch, started at the very commit the state describes
+            body["start_sha"] = start_sha
         if author:
             body.update(author_name=author.name, author_email=author.email)
         # Reference: https://docs.gitlab.com/api/commits/#create-a-commit-with-multiple-files-and-actions
@@ -152,14 +166,15 @@ class GitLabCommits:
             return None
         return self.http.json(response, what)["commit"]["id"]
 
-    def _probe(self, repo: Repository, branch: str, paths: list[str]
+    def _probe(self, repo: Repository, branch: str, paths: list[str],
+               base_branch: str | None = None
                ) -> tuple[dict[str, Found], str | None, str | None]:
         """(path -> Found, tip, start branch) for the files at branch.
 
-        A missing branch is started from the default branch; an empty project has no
-        branch at all, so every file is created.
+        A missing branch is started from base_branch (default: the default branch); an
+        empty project has no branch at all, so every file is created.
         """
-        refs = list(dict.fromkeys([branch, repo.default_branch or branch]))
+        refs = list(dict.fromkeys([branch, base_branch or repo.default_branch or branch]))
         existing: dict[str, Found] = {}
         tip = None
         for path in paths:
@@ -175,6 +190,10 @@ class GitLabCommits:
                 existing[path] = (base64.b64decode(found["content"]), found["last_commit_id"],
                                   found["commit_id"])
                 tip = found["commit_id"]
+        if not refs and base_branch and base_branch != branch:
+            # Neither exists: never start an unrelated branch from nothing.
+            raise NotFound(f"{repo.name} has no branch {branch} and no {base_branch} to "
+                           "start it from.", hint="Choose an existing branch.")
         start_branch = refs[0] if refs and refs[0] != branch else None
         return existing, tip, start_branch
 
