@@ -127,7 +127,12 @@ def components() -> dict:
         "outcome": {"enum": ["passed", "failed", "warning"]}, "started_at": STRING,
         "finished_at": NULLABLE_STRING, "by": NULLABLE_STRING, "requests": {"type": "integer"},
         "leftover": NULLABLE_STRING,
-        "stages": {"type": "array", "items": {"$ref": "#/components/schemas/Stage"}}})
+        "token_expires_at": {"type": ["string", "null"], "description":
+                             "When the provider says the token expires."},
+        "token_expiry_known": {"type": "boolean", "description":
+                               "Whether the provider says (GitHub, GitLab); else unknown."},
+        "stages": {"type": "array", "items": {"$ref": "#/components/schemas/Stage"}}},
+        required=["outcome", "started_at", "stages"])
     deployment = _object({
         "id": {"type": "integer"}, "application": STRING, "environment": STRING,
         "source": {"enum": ["template", "chart"]}, "revision": {"type": "integer"},

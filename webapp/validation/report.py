@@ -36,6 +36,10 @@ class Report:
     by: str | None = None
     requests: int = 0  # HTTP requests the validation sent
     leftover: str | None = None  # what to delete by hand, when clean-up failed
+    # When the provider said the token expires (ISO 8601, UTC); None: no expiry, or the
+    # provider does not say (token_expiry_known tells which).
+    token_expires_at: str | None = None
+    token_expiry_known: bool = False
 
     @property
     def outcome(self) -> str:
@@ -62,4 +66,6 @@ class Report:
         stages = [StageResult(**stage) for stage in data.get("stages", [])]
         return cls(stages=stages, started_at=data.get("started_at", ""),
                    finished_at=data.get("finished_at"), by=data.get("by"),
-                   requests=data.get("requests", 0), leftover=data.get("leftover"))
+                   requests=data.get("requests", 0), leftover=data.get("leftover"),
+                   token_expires_at=data.get("token_expires_at"),
+                   token_expiry_known=data.get("token_expiry_known", False))

@@ -174,6 +174,10 @@ def _connect_and_authenticate(run: _Run) -> Identity:
         owner = f"{identity.username} ({identity.display_name})" if identity.display_name \
             else identity.username
         run.record("authenticate", PASSED, f"The token belongs to {owner}.")
+    if run.provider.kind.reports_token_expiry:
+        expires = identity.token_expires_at
+        run.report.token_expiry_known = True
+        run.report.token_expires_at = expires.isoformat(timespec="seconds") if expires else None
     return identity
 
 
