@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import lazyload
 
 from webapp.deploy import known
 from webapp.deploy.chart import ChartSource
@@ -22,6 +23,8 @@ from webapp.providers.base import Repository
 from webapp.providers.state import BranchState
 
 log = logging.getLogger(__name__)
+# An attempt never reads an application's environments: no query for them.
+WITHOUT_ENVIRONMENTS = [lazyload(Application.environments)]
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class Attempt:
         db.session.execute(update(Environment).where(Environment.id == self.environment_id)
                            .values(revisions=Environment.revisions + 1))
         environment = db.session.get(Environment, self.environment_id, populate_existing=True)
-        application = db.session.get(Application, self.application_id, populate_existing=True)
+        application = db.session.get(Application, self.application_id, populate_existing=True,
+                                     options=WITHOUT_ENVIRONMENTS)
         deployment = Deployment(
             application_id=application.id, application=application.name,
             environment=environment.name, source=self.source, revision=environment.revisions,
@@ -58,7 +62,8 @@ class Attempt:
 
     def plan(self) -> Plan:
         """The facts the provider calls need, from the application as it is now."""
-        application = db.session.get(Application, self.application_id)
+        application = db.session.get(Application, self.application_id,
+                                     options=WITHOUT_ENVIRONMENTS)
         config = self.config
         pinned = application.config_id == config.id
         return Plan(application.id, application.name,
@@ -114,7 +119,8 @@ def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Reposit
     if repo is not None:
         deployment.commit_sha, deployment.commit_url = sha, commit_url
         deployment.repository_web_url = repo.web_url
-        application = db.session.get(Application, plan.application_id)
+        application = db.session.get(Application, plan.application_id,
+                                     options=WITHOUT_ENVIRONMENTS)
         # Pinned by the first successful deploy, and again after its configuration was
         # deleted (the link is gone: the repository on the active provider takes over).
         # A configuration deleted while the deploy ran pins nothing (its id may be reused).
