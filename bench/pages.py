@@ -118,7 +118,7 @@ def measure_all(profiler, weigher, **options) -> tuple[dict, dict, dict]:
     return throughput, top, weights
 
 
-def measure(server: Server, rounds: int = 5, seconds: float = 2.0,
+def measure(server: Server, rounds: int = 7, seconds: float = 2.0,
             connections: int = 4) -> dict:
     """Per page: its and the bare route's requests per second (medians) and their ratio."""
     use_wrk = load.wrk_available()

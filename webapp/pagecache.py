@@ -104,12 +104,13 @@ def remembered(store: str, key: Hashable, compute: Callable[[], object]) -> obje
 def page(render: Callable[[], Response]) -> Response:
     """The GET page render() makes, rendered once per database version, user and request."""
     box = secret_box()  # a rotated key can change what the settings page says
-    key = (request.endpoint, request.full_path, request.script_root, is_htmx(),
-           g.user.id if g.get("user") else None, current_app.extensions["secret_box_loaded"],
-           id(box))
+    environ = request.environ
+    key = (request.endpoint, environ.get("PATH_INFO"), environ.get("QUERY_STRING"),
+           request.script_root, is_htmx(), g.user.id if g.get("user") else None,
+           current_app.extensions["secret_box_loaded"], id(box))
     placeholder = current_app.extensions["page_placeholder"]
 
-    def rendered() -> tuple[str, int, tuple]:
+    def rendered() -> tuple[list[str], int, list[tuple[str, str]]]:
         saved = g.get(FIELD)
         setattr(g, FIELD, placeholder)  # every token in the page is the placeholder
         try:
@@ -118,12 +119,12 @@ def page(render: Callable[[], Response]) -> Response:
             g.pop(FIELD)
             if saved is not None:
                 setattr(g, FIELD, saved)
-        return response.get_data(as_text=True), response.status_code, \
-            tuple(response.vary), response.mimetype
+        headers = [(name, value) for name, value in response.headers.items()
+                   if name in ("Content-Type", "Vary")]
+        # Kept split at the tokens: a request joins its own token in.
+        return response.get_data(as_text=True).split(placeholder), response.status_code, \
+            headers
 
-    body, status, vary, mimetype = remembered("pages", key, rendered)
-    if placeholder in body:
-        body = body.replace(placeholder, csrf_token())
-    response = Response(body, status, mimetype=mimetype)
-    response.vary.update(vary)
-    return response
+    parts, status, headers = remembered("pages", key, rendered)
+    body = csrf_token().join(parts) if len(parts) > 1 else parts[0]
+    return current_app.response_class(body, status, headers)
