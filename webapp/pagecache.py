@@ -6,9 +6,9 @@ data_version` on a connection that never writes changes whenever any other conne
 commits (a thread or worker of the app, the command line): one statement, without a pool
 checkout or an ORM session, names the database's version. A page rendered at a version is
 served again while the version stays the same; any commit gives a new one, so a page never
-shows anything a save has changed. The version is read before the page's data, so a page
-is never filed under an older version than its data. Other databases: no cache (every GET
-renders, as before).
+shows anything a save has changed. The version is read before the page's data: a commit
+in between files the page under a version no later request reads. Other databases: no
+cache (every GET renders, as before).
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ class Versioned:
 
 
 class DataVersion:
-    """One read-only use connection per worker process, asking SQLite for data_version."""
+    """A connection of its own per worker process that only asks SQLite for data_version
+    (it never writes, so every commit to the file is another connection's)."""
 
     def __init__(self, path: str | None) -> None:
         self.path = path
