@@ -12,7 +12,7 @@ HTMX := webapp/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 
-.PHONY: run test lint bench install install-test assets browser db clean
+.PHONY: run test lint bench install install-test assets browser loadgen db clean
 
 run: install assets db
 	@$(FLASK) users bootstrap
@@ -26,7 +26,7 @@ test: install-test assets browser
 lint: install-test
 	$(BIN)/ruff check .
 
-bench: install-test assets
+bench: install-test assets loadgen
 	$(BIN)/python -m bench
 
 install: $(VENV)/.installed
@@ -69,6 +69,15 @@ browser:
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	  else echo "Missing:$$missing. Run 'sudo apt-get install$$missing'"; exit 1; fi; \
 	fi
+
+# The page benchmark's load generator is Debian's wrk; without it (not root) the benchmark
+# says so and falls back on a slower Python client.
+loadgen:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk \
+	    || echo "Could not install wrk: the page benchmark uses its Python load generator"; \
+	  else echo "wrk is missing ('sudo apt-get install wrk'): the page benchmark uses its Python load generator"; fi; }
 
 clean:
 	rm -rf $(VENV) node_modules $(HTMX) .pytest_cache .ruff_cache

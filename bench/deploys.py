@@ -1,8 +1,17 @@
-"""Deploys per second, and HTTP requests per deploy, against each provider's simulator."""
+"""Requests and wall time per deploy and per validation, through the app, against each
+provider's simulator answering every request after a fixed latency (a network's round trip).
+
+The app runs in-process on a real SQLite file; each deploy is the htmx POST a browser
+sends. Against a real provider a request costs its round trip, so what matters is the
+count, and how close the wall time comes to count × latency (the app's own work is the
+rest).
+"""
 
 from __future__ import annotations
 
+import logging
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -18,14 +27,22 @@ from webapp import create_app
 from webapp.deploy.chart import DEFAULT_VALUES
 from webapp.extensions import db
 
+LATENCY = 0.050  # seconds per request, the low end of a real provider's round trip
+KINDS = ("github", "gitlab", "azure_devops", "bitbucket_cloud")
+HTMX = {"HX-Request": "true"}
+
 
 def _app(folder: Path):
     app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench",
                       "DATABASE_URL": f"sqlite:///{folder}/gitops.db", "ALLOW_HTTP_HOSTS": True,
                       "ALLOW_PRIVATE_HOSTS": True,
                       "TOKEN_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING"})
-    with app.app_context():
-        flask_migrate.upgrade()
+    logging.disable(logging.INFO)  # Alembic's log of every migration is not a result
+    try:
+        with app.app_context():
+            flask_migrate.upgrade()
+    finally:
+        logging.disable(logging.NOTSET)
     return app
 
 
@@ -43,37 +60,70 @@ def signed_in_admin(app):
     return client
 
 
-def _post(client, url, data):
-    token = CSRF_INPUT.search(client.get("/charts").get_data(as_text=True)).group(1)
-    response = client.post(url, data={**data, "csrf_token": token})
-    assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
-    return response
+class Timed:
+    """POSTs through the app, each counted (simulator requests) and timed."""
+
+    def __init__(self, client, simulator) -> None:
+        self.client, self.simulator = client, simulator
+        self.token = CSRF_INPUT.search(client.get("/charts").get_data(as_text=True)).group(1)
+
+    def post(self, url: str, data: dict, **headers) -> tuple[int, float]:
+        """(requests the simulator saw, seconds) of one POST."""
+        self.simulator.clear_log()
+        started = time.perf_counter()
+        response = self.client.post(url, data={**data, "csrf_token": self.token},
+                                    headers=headers)
+        elapsed = time.perf_counter() - started
+        assert response.status_code in (200, 303), response.get_data(as_text=True)[:500]
+        return len(self.simulator.calls()), elapsed
 
 
-def measure(kind: str, deploys: int = 30) -> dict:
-    """Deploy one application `deploys` times, each with new values (so each commits)."""
+def values(number: int) -> str:
+    """The reference chart's values, different for each number (so each deploy commits)."""
+    return DEFAULT_VALUES.replace("replicaCount: 1", f"replicaCount: {number % 50 + 2}")
+
+
+def measure(kind: str, rounds: int = 5, latency: float = LATENCY) -> dict:
+    """Per scenario: requests per deploy (or validation), median seconds, and their ratio
+    to requests × latency."""
     harness = HARNESSES[kind]
     folder = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
+    samples: dict[str, list[tuple[int, float]]] = {
+        "first deploy": [], "changed": [], "no changes": [], "tip moved": [],
+        "validation": []}
     try:
         with serve(harness.simulator()) as simulator:
             app = _app(folder)
             client = signed_in_admin(app)
-            _post(client, f"/settings/gitops/{kind}",
-                  form_data(harness, simulator, save_without_validating="y"))
-            _post(client, "/applications", {"name": "bench", "environments": "dev"})
-            _post(client, "/deployment-template", {"target": "bench/dev",
-                                                   "values": DEFAULT_VALUES})  # creates it
-            simulator.clear_log()
-            started = time.perf_counter()
-            for number in range(deploys):
-                values = DEFAULT_VALUES.replace("replicaCount: 1", f"replicaCount: {number % 50}")
-                values += f"# deploy {number}\n"
-                _post(client, "/deployment-template", {"target": "bench/dev", "values": values})
-            elapsed = time.perf_counter() - started
-            requests = len(simulator.calls())
+            timed = Timed(client, simulator)
+            timed.post(f"/settings/gitops/{kind}",
+                       form_data(harness, simulator, save_without_validating="y"))
+            timed.post("/applications", {"name": "bench", "environments": "dev"})
+            simulator.latency = latency
+            deploy = "/deployment-template"
+            samples["first deploy"].append(timed.post(  # creates the repository
+                deploy, {"target": "bench/dev", "values": values(0)}, **HTMX))
+            git = harness.git(simulator, "bench")
+            for number in range(1, rounds + 1):
+                samples["changed"].append(timed.post(
+                    deploy, {"target": "bench/dev", "values": values(number)}, **HTMX))
+                samples["no changes"].append(timed.post(
+                    deploy, {"target": "bench/dev", "values": values(number)}, **HTMX))
+                git.commit_on("main", {"NOTES.md": f"{number}\n".encode()}, "someone else")
+                samples["tip moved"].append(timed.post(
+                    deploy, {"target": "bench/dev", "values": values(number + 25)}, **HTMX))
+                samples["validation"].append(timed.post(
+                    f"/settings/gitops/{kind}/validate", form_data(harness, simulator),
+                    **HTMX))
             with app.app_context():
                 db.engine.dispose()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return {"provider": kind, "deploys": deploys, "seconds": elapsed,
-            "deploys_per_second": deploys / elapsed, "requests_per_deploy": requests / deploys}
+    result = {}
+    for scenario, runs in samples.items():
+        requests = statistics.median(count for count, _ in runs)
+        seconds = statistics.median(elapsed for _, elapsed in runs)
+        result[scenario] = {"requests": requests, "seconds": seconds,
+                            "own": seconds - requests * latency,
+                            "ratio": seconds / (requests * latency) if requests else None}
+    return result

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from webapp import crypto, errors, keys, log_redaction, security
+from webapp import crypto, csrf_tokens, errors, keys, log_redaction, pagecache, security
 from webapp.auth import cli as users_cli
 from webapp.auth import guard, proxy
 from webapp.cli import commands as gitops_cli
@@ -31,10 +31,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     crypto.init_app(app)
     import webapp.models  # noqa: F401  (registers the tables with SQLAlchemy and Alembic)
     init_database(app)
+    pagecache.init_app(app)
     security.init_app(app)
     proxy.init_app(app)
     guard.init_app(app)  # before CSRF: strangers are sent to sign in, not told of tokens
     csrf.init_app(app)
+    csrf_tokens.init_app(app)  # after Flask-WTF: templates sign through its cache
     errors.init_app(app)
     users_cli.init_app(app)
     keys.init_app(app)

@@ -39,6 +39,9 @@ class SecretBox:
                     "base64-encoded bytes; make one with `python -c \"from cryptography.fernet "
                     "import Fernet; print(Fernet.generate_key().decode())\"`)") from None
         self._multi = MultiFernet(fernets)
+        # ciphertext -> whether a key opens it: the settings page asks on every render, and
+        # the answer only changes with the keys (a new SecretBox).
+        self._opens: dict[str, bool] = {}
 
     def encrypt(self, plaintext: str) -> str:
         """Ciphertext of plaintext under the first key."""
@@ -55,12 +58,18 @@ class SecretBox:
         return plaintext
 
     def can_decrypt(self, ciphertext: str) -> bool:
-        """Whether some configured key opens ciphertext."""
-        try:
-            self.decrypt(ciphertext)
-        except UndecryptableSecret:
-            return False
-        return True
+        """Whether some configured key opens ciphertext (decrypted once per ciphertext)."""
+        known = self._opens.get(ciphertext)
+        if known is None:
+            try:
+                self.decrypt(ciphertext)
+                known = True
+            except UndecryptableSecret:
+                known = False
+            if len(self._opens) > 1024:
+                self._opens.clear()
+            self._opens[ciphertext] = known
+        return known
 
     def rotate(self, ciphertext: str) -> str:
         """The same secret re-encrypted under the first key."""

@@ -131,6 +131,28 @@ class Environment(db.Model):
     __table_args__ = (UniqueConstraint("application_id", "name"),)
 
 
+class KnownBranch(db.Model):
+    """What the app's last deploy of an application left: its repository and branch state.
+
+    One row per application (the merged state of a branch serves all its environments),
+    valid only for the configuration, host and namespace (binding) and branch it names.
+    """
+
+    __tablename__ = "known_branch"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), primary_key=True)
+    config_id: Mapped[int] = mapped_column(
+        ForeignKey("gitops_config.id", ondelete="CASCADE"), index=True)
+    binding: Mapped[str] = mapped_column(String(64))  # sha256 of kind, host and namespace
+    repository_id: Mapped[str] = mapped_column(String(255))
+    branch: Mapped[str] = mapped_column(String(255))
+    # BranchState.to_json() after the last commit; None: not known (the careful path).
+    state: Mapped[dict | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+
 class Deployment(db.Model):
     """One deploy attempt, kept for the history even after its application is gone."""
 

@@ -5,7 +5,8 @@ operation of the provider's contract (tests/contracts/) and checked against it, 
 is every response; a request that matches no operation is a violation. Tests read
 `violations` (the fixtures fail a test that leaves any) and `exchanges` (what was sent).
 Faults can be injected per operation: a status and body, a delay, a dropped connection
-or a malformed body.
+or a malformed body; `latency` delays every answer, as a real provider's round trip does
+(the benchmark's deploys and validations).
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class Simulator:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.url = ""  # set by the server once it listens
+        self.latency = 0.0  # seconds every answer waits, outside the lock (a network's delay)
         self._handlers = {}
         for name in dir(type(self)):
             function = getattr(type(self), name)
@@ -160,6 +162,8 @@ class Simulator:
     # --- WSGI ------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
+        if self.latency:
+            time.sleep(self.latency)
         request = Request(environ)
         raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
         raw_path, _, query_string = raw_uri.partition("?")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, g, jsonify, make_response, redirect, render_template, request, session
 from flask import url_for as flask_url_for
 
+from webapp import pagecache
 from webapp.auth.proxy import proxy_user
 from webapp.extensions import db
 from webapp.models import User
@@ -46,14 +47,26 @@ class CurrentUser:
 def signed_in_user() -> CurrentUser | None:
     """The user of this request: named by a trusted proxy, or signed in with this session."""
     user = proxy_user()
-    if user is None:
-        user_id = session.get("user_id")
-        if user_id is None:
-            return None
-        user = db.session.get(User, user_id)
-        # A password change bumps the epoch: older sessions end.
-        if user is None or session.get("epoch") != user.session_epoch:
-            return None
+    if user is not None:
+        return _snapshot(user)
+    user_id = session.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    # Read once per database version: any commit (a role or password change) reads anew.
+    found = pagecache.remembered("users", user_id, lambda: _stored_user(user_id))
+    if found is None:
+        return None
+    user, epoch = found
+    # A password change bumps the epoch: older sessions end.
+    return user if session.get("epoch") == epoch else None
+
+
+def _stored_user(user_id: int) -> tuple[CurrentUser, int] | None:
+    user = db.session.get(User, user_id)
+    return (_snapshot(user), user.session_epoch) if user is not None else None
+
+
+def _snapshot(user: User) -> CurrentUser:
     return CurrentUser(user.id, user.username, user.role, user.password_hash is not None)
 
 

@@ -2,7 +2,8 @@
 
 An attempt takes the environment's next revision when it starts; its outcome is written
 when the provider has answered. A first successful deploy also pins the application's
-repository, so later deploys keep going there.
+repository, so later deploys keep going there; every outcome also records, in the same
+transaction, what the app now knows of that repository's branch (known.py).
 """
 
 from __future__ import annotations
@@ -12,13 +13,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import lazyload
 
+from webapp.deploy import known
 from webapp.deploy.chart import ChartSource
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
 from webapp.providers.base import Repository
+from webapp.providers.state import BranchState
 
 log = logging.getLogger(__name__)
+# An attempt never reads an application's environments: no query for them.
+WITHOUT_ENVIRONMENTS = [lazyload(Application.environments)]
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,8 @@ class Attempt:
         db.session.execute(update(Environment).where(Environment.id == self.environment_id)
                            .values(revisions=Environment.revisions + 1))
         environment = db.session.get(Environment, self.environment_id, populate_existing=True)
-        application = db.session.get(Application, self.application_id, populate_existing=True)
+        application = db.session.get(Application, self.application_id, populate_existing=True,
+                                     options=WITHOUT_ENVIRONMENTS)
         deployment = Deployment(
             application_id=application.id, application=application.name,
             environment=environment.name, source=self.source, revision=environment.revisions,
@@ -55,13 +62,15 @@ class Attempt:
 
     def plan(self) -> Plan:
         """The facts the provider calls need, from the application as it is now."""
-        application = db.session.get(Application, self.application_id)
+        application = db.session.get(Application, self.application_id,
+                                     options=WITHOUT_ENVIRONMENTS)
         config = self.config
         pinned = application.config_id == config.id
         return Plan(application.id, application.name,
                      application.repository_name if pinned else None,
                      application.repository_url, config.id, config.kind, config.branch,
-                     config.repository_prefix, config.repositories_precreated)
+                     config.repository_prefix, config.repositories_precreated,
+                     known.binding(config), known.recall(application, config))
 
     def record_refusal(self, message: str) -> None:
         """Record an attempt refused before anything was sent: the history lists it too."""
@@ -89,12 +98,20 @@ class Plan:
     branch: str
     prefix: str
     precreated: bool
+    binding: str = ""  # where the configuration's repositories live (known.binding)
+    known: known.Known = known.NOTHING  # the repository and branch state, where known
 
 
 def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Repository | None = None,
             sha: str | None = None, commit_url: str | None = None,
-            message: str | None = None) -> Deployment:
-    """Record the outcome; a first successful deploy also pins the application's repository."""
+            message: str | None = None, state: BranchState | None = None,
+            repository_gone: bool = False) -> Deployment:
+    """Record the outcome; a first successful deploy also pins the application's repository.
+
+    With repo (the deploy committed, or found nothing to change) the branch's state is
+    remembered, or forgotten when None; a failure forgets it (and the repository too when
+    repository_gone), all in the outcome's transaction.
+    """
     deployment = db.session.get(Deployment, deployment_id)
     deployment.outcome = outcome
     deployment.finished_at = utcnow()
@@ -102,7 +119,8 @@ def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Reposit
     if repo is not None:
         deployment.commit_sha, deployment.commit_url = sha, commit_url
         deployment.repository_web_url = repo.web_url
-        application = db.session.get(Application, plan.application_id)
+        application = db.session.get(Application, plan.application_id,
+                                     options=WITHOUT_ENVIRONMENTS)
         # Pinned by the first successful deploy, and again after its configuration was
         # deleted (the link is gone: the repository on the active provider takes over).
         # A configuration deleted while the deploy ran pins nothing (its id may be reused).
@@ -111,9 +129,18 @@ def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Reposit
                 and config is not None and config.kind == plan.provider:
             application.config_id = plan.config_id
             application.repository_name = repo.name
+        if application is not None and config is not None \
+                and application.config_id == plan.config_id \
+                and application.repository_name == repo.name:
+            # The repository as the provider named it at this deploy: the next one
+            # commits there without reading it first.
             application.repository_id = repo.id
             application.repository_web_url = repo.web_url
             application.repository_clone_url = repo.clone_url
             application.repository_default_branch = repo.default_branch
+            known.remember(application.id, plan.config_id, plan.binding, plan.branch, repo,
+                           state)
+    elif plan is not None and outcome == "failed":
+        known.forget(plan.application_id, repository=repository_gone)
     db.session.commit()
     return deployment

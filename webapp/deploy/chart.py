@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -57,9 +58,16 @@ def _values_text(text: str) -> bytes:
 def application_manifest(app: str, env: str, repo_url: str, branch: str, path: str,
                          value_files: list[str], argo: ArgoSettings) -> bytes:
     """An Argo CD Application for app in env, ready for `kubectl apply -f`."""
+    return _manifest(app, env, repo_url, branch, path, tuple(value_files), argo)
+
+
+# The same names give the same YAML: dumped once, not on every deploy of a target.
+@lru_cache(maxsize=1024)
+def _manifest(app: str, env: str, repo_url: str, branch: str, path: str,
+              value_files: tuple[str, ...], argo: ArgoSettings) -> bytes:
     helm: dict = {"releaseName": release_name(app, env)}
     if value_files:
-        helm["valueFiles"] = value_files
+        helm["valueFiles"] = list(value_files)
     return _yaml({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
@@ -100,14 +108,19 @@ def template_files(app: str, env: str, values_text: str, repo_url: str, branch: 
                    argo: ArgoSettings) -> dict[str, bytes]:
     """The reference chart under chart/, env's values and its Application under envs/env/."""
     files = {f"chart/{path}": content for path, content in REFERENCE_FILES.items()}
-    files["chart/Chart.yaml"] = _yaml({
-        "apiVersion": "v2", "name": app, "type": "application", "version": "1.0.0",
-        "description": f"{app}, deployed by GitOps Console from its reference chart."})
+    files["chart/Chart.yaml"] = _reference_chart_yaml(app)
     files[f"envs/{env}/values.yaml"] = _values_text(values_text)
     # valueFiles are relative to the chart's path, so ../envs/<env>/ leaves chart/.
     files[f"envs/{env}/application.yaml"] = application_manifest(
         app, env, repo_url, branch, "chart", [f"../envs/{env}/values.yaml"], argo)
     return files
+
+
+@lru_cache(maxsize=1024)
+def _reference_chart_yaml(app: str) -> bytes:
+    return _yaml({
+        "apiVersion": "v2", "name": app, "type": "application", "version": "1.0.0",
+        "description": f"{app}, deployed by GitOps Console from its reference chart."})
 
 
 def chart_files(app: str, env: str, chart: ChartSource, values: dict, repo_url: str,

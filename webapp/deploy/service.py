@@ -27,7 +27,15 @@ from webapp.deploy.sources import DeployRequest, DeploySource
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig
 from webapp.providers import KINDS
-from webapp.providers.base import Author, Conflict, ProviderError, ProviderSettings, Repository
+from webapp.providers.base import (
+    Author,
+    Conflict,
+    NotFound,
+    ProviderError,
+    ProviderSettings,
+    Repository,
+)
+from webapp.providers.state import BranchState
 
 MAX_ATTEMPTS = 3  # commits re-tried after the branch moved under us
 LEASE_MARGIN_SECONDS = 30.0  # the lease outlives the deploy's deadline by this much
@@ -153,7 +161,13 @@ def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, source: De
                              provider.clone_url(repo), plan.branch, argo_settings())
         message = f"deploy {plan.application} to {deployment.environment}: revision " \
                   f"{deployment.revision}"
-        result = _commit_with_retries(provider, repo, plan.branch, files, message, author)
+        result = _commit_with_retries(provider, repo, plan.branch, files, message, author,
+                                      plan.known.state)
+    except NotFound as error:
+        if plan is not None and plan.known.repository is not None:
+            error = _repository_gone(provider, plan.known.repository, error)
+        finish(deployment.id, "failed", message=str(error), plan=plan, repository_gone=True)
+        raise error from None
     except ProviderError as error:
         finish(deployment.id, "failed", message=str(error), plan=plan)
         raise
@@ -163,7 +177,7 @@ def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, source: De
         raise
     outcome = "deployed" if result.changed else "unchanged"
     finished = finish(deployment.id, outcome, plan=plan, repo=repo, sha=result.sha,
-                      commit_url=result.web_url)
+                      commit_url=result.web_url, state=result.state)
     clone_url = provider.clone_url(repo)
     manifest = files[source.manifest_path(plan.application, deployment.environment)]
     return DeployResult(finished, result.changed, result.sha, result.web_url, clone_url,
@@ -173,7 +187,10 @@ def _deploy_under_lease(attempt: Attempt, settings: ProviderSettings, source: De
 
 
 def _repository(provider, plan: Plan) -> Repository:
-    """The application's repository: made on first deploy, or the pre-created one."""
+    """The application's repository: as the last deploy left it, made on first deploy, or
+    the pre-created one."""
+    if plan.known.repository is not None:
+        return plan.known.repository  # no read: the commit itself says if it is gone
     if plan.repository_name:
         return provider.get_repository(plan.repository_name)
     if plan.precreated:
@@ -187,11 +204,28 @@ def repository_name_of(url: str) -> str:
     return path.rsplit("/", 1)[-1].removesuffix(".git")
 
 
-def _commit_with_retries(provider, repo: Repository, branch: str, files, message, author):
+def _repository_gone(provider, repo: Repository, error: NotFound) -> NotFound:
+    """The error to show for a NotFound while committing to a repository known from the
+    last deploy: one read tells whether the repository itself is gone."""
+    try:
+        provider.get_repository(repo.name)
+    except NotFound:
+        return NotFound(f"The repository {repo.name} is no longer on {provider.label}: it "
+                        "was deleted or renamed, or the token may no longer see it.",
+                        status=404, hint="Restore the repository, or give the token access "
+                                         "to it again.")
+    except ProviderError:  # no clearer answer to be had: the commit's own error stands
+        return error
+    return error
+
+
+def _commit_with_retries(provider, repo: Repository, branch: str, files, message, author,
+                         known: BranchState | None):
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            return provider.commit_files(repo, branch, files, message, author)
+            return provider.commit_files(repo, branch, files, message, author, known=known)
         except Conflict:
             if attempt == MAX_ATTEMPTS:
                 raise
+            known = None  # the state was stale: re-read everything
     raise AssertionError("unreachable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, make_response, render_template, request
 
+from webapp import pagecache
 from webapp.configs.store import active_config
 from webapp.deploy import bp, pages
 from webapp.deploy.forms import ApplicationForm
@@ -46,13 +47,13 @@ def _fresh_form(source: DeploySource, apps):
 @bp.get("/deployment-template")
 def deployment_template():
     """Deploy an application from the built-in reference chart."""
-    return page("template")
+    return pagecache.page(lambda: page("template"))
 
 
 @bp.get("/charts")
 def charts():
     """Deploy a chart from a Helm repository."""
-    return page("chart")
+    return pagecache.page(lambda: page("chart"))
 
 
 @bp.post("/deployment-template")

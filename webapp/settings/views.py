@@ -2,6 +2,7 @@
 
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 
+from webapp import pagecache
 from webapp.configs import service
 from webapp.configs.forms import FORMS, ProviderForm
 from webapp.configs.store import (
@@ -53,6 +54,10 @@ def _saved_panel(kind, status: int = 200, **context):
 @bp.get("/gitops/<kind_id>")
 def gitops(kind_id: str | None):
     """Show one provider's settings: the active one, or GitHub when none is active."""
+    return pagecache.page(lambda: _gitops_page(kind_id))
+
+
+def _gitops_page(kind_id: str | None):
     configs = configs_by_kind()
     if kind_id is None:
         kind_id = next((kind for kind, config in configs.items() if config.active), "github")
