@@ -61,6 +61,13 @@ class GitOpsConfig(db.Model):
     validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_validation: Mapped[dict | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Reviewable deploys: commit to a branch and open a pull/merge request instead of
+    # committing to `branch`; and refuse a deploy whose exact change was not previewed.
+    pull_requests: Mapped[bool] = mapped_column(default=False, server_default=false())
+    require_preview: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When the token stops working: as the provider said at the last validation (GitHub,
+    # GitLab), or as the admin entered it (Azure DevOps, Bitbucket Cloud say nothing).
+    token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
@@ -169,7 +176,8 @@ class Deployment(db.Model):
     repository_web_url: Mapped[str | None] = mapped_column(String(500))
     commit_sha: Mapped[str | None] = mapped_column(String(64))
     commit_url: Mapped[str | None] = mapped_column(String(500))
-    # pending (running or interrupted), deployed, unchanged or failed
+    # pending (running or interrupted), deployed, unchanged, proposed (a pull request was
+    # opened or reused) or failed
     outcome: Mapped[str] = mapped_column(String(16), default="pending")
     message: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(255))
@@ -177,6 +185,16 @@ class Deployment(db.Model):
     chart_repository: Mapped[str | None] = mapped_column(String(500))  # Charts page only
     chart_name: Mapped[str | None] = mapped_column(String(100))
     chart_version: Mapped[str | None] = mapped_column(String(100))
+    # Exactly what the deploy wrote ({path: text, or null for a deletion}), so that a
+    # rollback commits these files again, and the hash a preview showed for them.
+    files: Mapped[dict | None] = mapped_column(JSON)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    rollback_of: Mapped[int | None]  # the revision whose files this deploy restored
+    # Pull-request mode: the branch committed to and the request opened (or reused) there.
+    branch: Mapped[str | None] = mapped_column(String(255))
+    request_number: Mapped[str | None] = mapped_column(String(32))
+    request_url: Mapped[str | None] = mapped_column(String(500))
+    request_state: Mapped[str | None] = mapped_column(String(16))  # open, merged, closed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,7 @@ from webapp.models import ApiToken, Application, AuditEvent, Deployment, GitOpsC
 from webapp.providers import KINDS
 
 CONFIG_OPTIONS = ("branch", "repository_prefix", "repositories_precreated",
-                  "validation_repository", "verify_tls")
+                  "validation_repository", "verify_tls", "pull_requests", "require_preview")
 
 
 def when(moment: datetime | None) -> str | None:
@@ -36,6 +36,7 @@ def config(saved: GitOpsConfig) -> dict:
         "has_ca_bundle": bool(saved.ca_bundle_ciphertext),
         "validation": saved.last_validation,
         "validated_at": when(saved.validated_at),
+        "token_expires_at": when(saved.token_expires_at),
         "created_at": when(saved.created_at), "updated_at": when(saved.updated_at),
     }
 

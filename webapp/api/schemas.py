@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from wtforms import BooleanField
+from wtforms import BooleanField, DateField
 from wtforms.validators import InputRequired, Length
 
 from webapp.api.inputs import form_fields
@@ -54,6 +54,8 @@ def _field_schema(unbound, spec) -> tuple[dict, bool]:
     description = unbound.kwargs.get("description") or label
     if issubclass(unbound.field_class, BooleanField):
         return {"type": "boolean", "description": description}, False
+    if issubclass(unbound.field_class, DateField):
+        return {"type": ["string", "null"], "format": "date", "description": description}, False
     schema: dict = {"type": "string", "description": description}
     needed = False
     for validator in unbound.kwargs.get("validators") or ():
@@ -97,6 +99,8 @@ def _config() -> dict:
         "branch": STRING, "repository_prefix": STRING,
         "repositories_precreated": {"type": "boolean"},
         "validation_repository": NULLABLE_STRING, "verify_tls": {"type": "boolean"},
+        "pull_requests": {"type": "boolean"}, "require_preview": {"type": "boolean"},
+        "token_expires_at": TIME,
         "has_token": {"type": "boolean"}, "has_ca_bundle": {"type": "boolean"},
         "validation": {"oneOf": [{"$ref": "#/components/schemas/ValidationReport"},
                                  {"type": "null"}]},

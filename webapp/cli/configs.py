@@ -92,6 +92,13 @@ def _namespace_options(function):
 @click.option("--token-stdin", is_flag=True, help="Read the token from standard input.")
 @click.option("--token-file", type=click.Path(dir_okay=False), default=None,
               help="Read the token from this file.")
+@click.option("--pull-requests/--no-pull-requests", default=None,
+              help="Deploy through pull (merge) requests instead of direct commits.")
+@click.option("--require-preview/--no-require-preview", default=None,
+              help="Refuse deploys that do not carry the preview of their exact change.")
+@click.option("--token-expires", "token_expires_on", default=None, metavar="YYYY-MM-DD",
+              help="When the token expires, for providers that do not say (Azure DevOps, "
+                   "Bitbucket Cloud).")
 @click.option("--validate/--no-validate", default=True,
               help="Validate against the provider before saving (default).")
 @json_option
@@ -110,6 +117,8 @@ def set_config(kind: str, token_stdin: bool, token_file: str | None, validate: b
         saved = current.body
         body = {key: saved.get(key) for key in _fields_of(kind) if key in saved}
         body["version"] = saved["version"]
+        if "token_expires_on" in _fields_of(kind) and saved.get("token_expires_at"):
+            body["token_expires_on"] = saved["token_expires_at"][:10]
     elif current.status != 404:
         session().call("GET", f"/gitops/configs/{kind}")  # reports the error and exits
     body.update({key: value for key, value in options.items()
@@ -137,8 +146,10 @@ def _fields_of(kind: str) -> set[str]:
     names = {field.name for field in spec.fields if field.kind != "secret"}
     if spec.credential_types:
         names.add("credential_type")
+    if not spec.reports_token_expiry:
+        names.add("token_expires_on")
     return names | {"branch", "repository_prefix", "repositories_precreated",
-                    "validation_repository", "verify_tls"}
+                    "validation_repository", "verify_tls", "pull_requests", "require_preview"}
 
 
 def _print_report(report: dict) -> None:

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
+from webapp.configs.review_options import review_fields, review_values
 from webapp.configs.store import changed_binding_fields
 from webapp.fields import (
     BRANCH,
@@ -138,6 +139,7 @@ class ProviderForm(FlaskForm):
         result["repositories_precreated"] = bool(self.repositories_precreated.data)
         result["validation_repository"] = (self.validation_repository.data or None
                                            if self.repositories_precreated.data else None)
+        result.update(review_values(self))
         return result
 
     def validate_branch(self, field: Field) -> None:
@@ -242,6 +244,7 @@ def _form_class(kind: ProviderKind) -> type[ProviderForm]:
             default=kind.credential_types[0].id,
             validate_choice=True)
     attributes.update({spec.name: _field_for(spec) for spec in kind.fields})
+    attributes.update(review_fields(kind))
     name = "".join(part.title() for part in kind.id.split("_")) + "Form"
     return type(name, (ProviderForm,), attributes)
 

@@ -5,6 +5,7 @@ partial unique index enforces it too), and a save never overwrites another perso
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -120,6 +121,8 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
         if token is not None:
             config.token_ciphertext = secret_box().encrypt(token)
             changed.append("token changed")
+            if KINDS[kind].reports_token_expiry:  # the old token's expiry says nothing now
+                config.token_expires_at = None
         if ca_bundle is False and config.ca_bundle_ciphertext:
             config.ca_bundle_ciphertext = None
             changed.append("CA bundle removed")
@@ -159,7 +162,9 @@ def record_validation(kind: str, version: int, report: Report) -> bool:
             update(GitOpsConfig)
             .where(GitOpsConfig.kind == kind, GitOpsConfig.version == version)
             .values(validation_outcome=report.outcome, validated_at=utcnow(),
-                    last_validation=report.to_json())
+                    last_validation=report.to_json(),
+                    **({"token_expires_at": expiry_of(report)}
+                       if report.token_expiry_known else {}))
             .execution_options(synchronize_session=False))
         db.session.commit()
     except OperationalError:
@@ -175,6 +180,14 @@ def _apply_report(config: GitOpsConfig, report: Report | None) -> None:
     config.validation_outcome = report.outcome
     config.validated_at = utcnow()
     config.last_validation = report.to_json()
+    if report.token_expiry_known:
+        config.token_expires_at = expiry_of(report)
+
+
+def expiry_of(report: Report):
+    """The token expiry a validation report carries, as a datetime (None: no expiry)."""
+    return datetime.fromisoformat(report.token_expires_at) if report.token_expires_at \
+        else None
 
 
 class DeleteRefused(Exception):

@@ -31,9 +31,11 @@ def _kind_or_404(kind_id: str):
 
 def _saved_form(kind, saved) -> ProviderForm:
     """The form of a saved configuration, as stored (never with its token)."""
+    expires = saved.token_expires_at
     return FORMS[kind.id](formdata=None, obj=saved, saved=saved,
                           problems=secret_problems(saved), version=saved.version,
-                          skip_tls_verify=not saved.verify_tls)
+                          skip_tls_verify=not saved.verify_tls,
+                          token_expires_on=expires.date() if expires else None)
 
 
 def _submitted_form(kind_id: str) -> tuple[ProviderForm, dict]:
