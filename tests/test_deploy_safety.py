@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from tests.conftest import signed_in
 from tests.test_deploys import VALUES_V1, VALUES_V2, configure, create_app, deploy, history, post
-from webapp.deploy import lease, service
+from webapp.deploy import committing, lease
 from webapp.deploy.forms import ChartDeployForm
 from webapp.extensions import db
 from webapp.models import Application, GitOpsConfig, utcnow
@@ -91,7 +91,7 @@ def test_a_lease_that_cannot_be_released_does_not_hide_the_deploys_outcome(
     with app.app_context():
         path = db.engine.url.database
     blocker = sqlite3.connect(path, timeout=0)
-    real_finish = service.finish
+    real_finish = committing.finish
     warnings = []
 
     def finish_then_lock_the_database(*args, **kwargs):
@@ -106,7 +106,7 @@ def test_a_lease_that_cannot_be_released_does_not_hide_the_deploys_outcome(
             warnings.append(message % args)
             blocker.rollback()
 
-    monkeypatch.setattr(service, "finish", finish_then_lock_the_database)
+    monkeypatch.setattr(committing, "finish", finish_then_lock_the_database)
     monkeypatch.setattr(lease, "log", GivingUp())
     try:
         response = deploy(client)

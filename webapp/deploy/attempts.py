@@ -8,6 +8,7 @@ transaction, what the app now knows of that repository's branch (known.py).
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from webapp.deploy.chart import ChartSource
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
 from webapp.providers.base import Repository
+from webapp.providers.changes import ChangeRequest
 from webapp.providers.state import BranchState
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class Attempt:
     values_text: str
     actor: str | None
     chart: ChartSource | None
+    rollback_of: int | None = None
 
     def start(self) -> Deployment:
         """Record the attempt with the environment's next revision, in one transaction."""
@@ -50,7 +53,7 @@ class Attempt:
             application_id=application.id, application=application.name,
             environment=environment.name, source=self.source, revision=environment.revisions,
             provider=self.config.kind, actor=self.actor, values_text=self.values_text,
-            repository_web_url=application.repository_web_url)
+            repository_web_url=application.repository_web_url, rollback_of=self.rollback_of)
         if self.chart is not None:
             deployment.chart_repository = self.chart.repository
             deployment.chart_name = self.chart.name
@@ -70,7 +73,8 @@ class Attempt:
                      application.repository_name if pinned else None,
                      application.repository_url, config.id, config.kind, config.branch,
                      config.repository_prefix, config.repositories_precreated,
-                     known.binding(config), known.recall(application, config))
+                     known.binding(config), known.recall(application, config),
+                     config.pull_requests)
 
     def record_refusal(self, message: str) -> None:
         """Record an attempt refused before anything was sent: the history lists it too."""
@@ -100,12 +104,42 @@ class Plan:
     precreated: bool
     binding: str = ""  # where the configuration's repositories live (known.binding)
     known: known.Known = known.NOTHING  # the repository and branch state, where known
+    pull_requests: bool = False  # propose through a pull/merge request, not a commit
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a deploy wrote or proposed: every file, the hash a preview showed of them, and
+    in pull-request mode the branch and the request."""
+
+    files: dict[str, bytes | None]
+    content_hash: str
+    branch: str | None = None
+    request: ChangeRequest | None = None
+
+
+def recorded_files(files: dict[str, bytes | None]) -> dict[str, object]:
+    """files as JSON: text as it is, anything else as {"base64": …} (a rollback reads both)."""
+    result: dict[str, object] = {}
+    for path, content in files.items():
+        try:
+            result[path] = None if content is None else content.decode("utf-8")
+        except UnicodeDecodeError:
+            result[path] = {"base64": base64.b64encode(content).decode()}
+    return result
+
+
+def files_of(record: dict[str, object]) -> dict[str, bytes | None]:
+    """The files a deployment recorded, as bytes again."""
+    return {path: None if value is None else
+            base64.b64decode(value["base64"]) if isinstance(value, dict) else value.encode()
+            for path, value in record.items()}
 
 
 def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Repository | None = None,
             sha: str | None = None, commit_url: str | None = None,
             message: str | None = None, state: BranchState | None = None,
-            repository_gone: bool = False) -> Deployment:
+            repository_gone: bool = False, written: Written | None = None) -> Deployment:
     """Record the outcome; a first successful deploy also pins the application's repository.
 
     With repo (the deploy committed, or found nothing to change) the branch's state is
@@ -116,6 +150,14 @@ def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Reposit
     deployment.outcome = outcome
     deployment.finished_at = utcnow()
     deployment.message = message
+    if written is not None:
+        deployment.files = recorded_files(written.files)
+        deployment.content_hash = written.content_hash
+        deployment.branch = written.branch
+        if written.request is not None:
+            deployment.request_number = written.request.number
+            deployment.request_url = written.request.web_url
+            deployment.request_state = written.request.state
     if repo is not None:
         deployment.commit_sha, deployment.commit_url = sha, commit_url
         deployment.repository_web_url = repo.web_url

@@ -25,11 +25,18 @@ from webapp.deploy.values import parse_values
 
 @dataclass(frozen=True)
 class DeployRequest:
-    """What to deploy, checked: the values as typed and as parsed, and the chart if any."""
+    """What to deploy, checked: the values as typed and as parsed, and the chart if any.
+
+    A rollback brings the files of an earlier revision instead (files, rollback_of); a
+    reviewed deploy brings the hash of the preview it must match (preview_hash).
+    """
 
     values_text: str
     values: dict
     chart: ChartSource | None = None
+    files: dict[str, bytes | None] | None = None
+    rollback_of: int | None = None
+    preview_hash: str | None = None
 
 
 class DeploySource:
@@ -56,6 +63,17 @@ class DeploySource:
               argo: ArgoSettings) -> dict[str, bytes]:
         """Every file the deploy commits, by path."""
         raise NotImplementedError
+
+    def files_of(self, app: str, env: str, request: DeployRequest, repo_url: str,
+                 branch: str, argo: ArgoSettings) -> dict[str, bytes | None]:
+        """What the request commits: a rollback's recorded files, or this source's files."""
+        if request.files is not None:
+            return dict(request.files)
+        return self.files(app, env, request, repo_url, branch, argo)
+
+    def environment_folders(self, app: str, env: str) -> tuple[str, ...]:
+        """The folders that hold only env's files (deleting the environment removes them)."""
+        return (f"envs/{env}", release_name(app, env))
 
     def manifest_path(self, app: str, env: str) -> str:
         """Where the Argo CD Application of app in env lies in the repository."""
