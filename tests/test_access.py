@@ -8,7 +8,8 @@ from tests.conftest import VIEWER, csrf_token, signed_in
 
 PUBLIC = {"static", "auth.sign_in", "auth.submit_sign_in", "health.healthz", "api.openapi"}
 # A viewer may end their own session and change their own password; nothing else.
-VIEWER_MAY_POST = {"auth.sign_out", "auth.change_password"}
+VIEWER_MAY_POST = {"auth.sign_out", "auth.change_password", "deploy.refresh_request",
+                   "api.refresh_deployment"}
 SAMPLE_ARGUMENTS = {"kind_id": "github", "name": "shop", "filename": "css/app.css",
                     "token_id": 1, "kind": "github", "env": "dev", "deployment_id": 1}
 
@@ -35,12 +36,18 @@ ENDPOINTS = PUBLIC | VIEWER_MAY_POST | {
     "deploy.deployment_template", "deploy.charts", "deploy.deploy_template",
     "deploy.deploy_chart", "deploy.create_application", "deploy.create_environment",
     "deploy.set_repository_url",
+    "deploy.preview_template", "deploy.preview_chart", "deploy.preview_rollback",
+    "deploy.rollback", "deploy.refresh_request", "deploy.confirm_delete_application",
+    "deploy.delete_application", "deploy.confirm_delete_environment",
+    "deploy.delete_environment",
     "tokens.list_tokens", "tokens.create_token", "tokens.revoke_token",
     "api.list_configs", "api.gitops_status", "api.get_config", "api.put_config",
     "api.delete_config", "api.validate_config", "api.activate_config", "api.list_apps",
     "api.create_app", "api.get_app", "api.add_environment", "api.set_repository",
     "api.deploy_template", "api.deploy_chart", "api.list_deployments", "api.get_deployment",
-    "api.audit_events",
+    "api.audit_events", "api.preview_template", "api.preview_chart", "api.preview_rollback",
+    "api.rollback", "api.refresh_deployment", "api.delete_environment",
+    "api.delete_application",
 }
 
 

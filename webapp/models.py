@@ -187,7 +187,7 @@ class Deployment(db.Model):
     chart_version: Mapped[str | None] = mapped_column(String(100))
     # Exactly what the deploy wrote ({path: text, or null for a deletion}), so that a
     # rollback commits these files again, and the hash a preview showed for them.
-    files: Mapped[dict | None] = mapped_column(JSON)
+    files: Mapped[dict | None] = mapped_column(JSON, deferred=True)  # not for the history
     content_hash: Mapped[str | None] = mapped_column(String(64))
     rollback_of: Mapped[int | None]  # the revision whose files this deploy restored
     # Pull-request mode: the branch committed to and the request opened (or reused) there.

@@ -118,7 +118,10 @@ OPERATIONS = [
         # Files travel as parts with a filename (listed under "files"), meta data as
         # plain fields; tests/fakes/simulator.py _parse_body builds this shape.
         request=obj({"form": obj({"message": META_FIELD, "branch": META_FIELD,
-                                  "author": META_FIELD, "parents": SHA, "files": META_FIELD},
+                                  "author": META_FIELD, "parents": SHA,
+                                  # One `files` field per path to delete: repeated when a
+                                  # commit deletes several (an environment's clean-up).
+                                  "files": {"anyOf": [META_FIELD, arr(STR)]}},
                                  additionalProperties=False),
                      "files": arr(STR)},
                     required=["form", "files"]),

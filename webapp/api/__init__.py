@@ -10,6 +10,6 @@ from webapp.api import errors
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.init_app(bp)
 
-from webapp.api import auth, configs, deploys, docs, history  # noqa: E402,F401  (routes)
+from webapp.api import auth, configs, deploys, docs, history, reviews  # noqa: E402,F401
 
 bp.after_request(auth.record_use)

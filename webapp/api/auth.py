@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 CLI_ENVIRON_KEY = "gitops.cli"
 PUBLIC = {"api.openapi"}
 ADMIN_ONLY = {"api.audit_events"}
+# A POST that only asks a provider what became of a request: viewers may.
+READ_LIKE = {"api.refresh_deployment"}
 TOKEN_SUFFIX = " (API token)"  # noqa: S105  (words, not a secret)
 
 
@@ -47,7 +49,7 @@ def authenticate() -> None:
                            headers={"WWW-Authenticate": 'Bearer realm="gitops-console"'})
         if request.method not in READ_METHODS:
             csrf.protect()
-    changes = request.method not in READ_METHODS
+    changes = request.method not in READ_METHODS and request.endpoint not in READ_LIKE
     if (changes or request.endpoint in ADMIN_ONLY) and not g.user.is_admin:
         raise ApiError(403, "forbidden", "This token (or account) is a viewer: it may read "
                        "but not change. Ask an admin for an admin token.")

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import yaml
 from flask import g, jsonify, url_for
 from wtforms.fields.choices import SelectChoice
 
 from webapp.api import bp, present
-from webapp.api.errors import ApiError
+from webapp.api.errors import ApiError, provider_failure
 from webapp.api.inputs import bind, json_body
 from webapp.api.openapi import documented
 from webapp.deploy import catalog, pages
 from webapp.deploy.forms import ApplicationForm, EnvironmentForm, RepositoryUrlForm
-from webapp.deploy.service import DeployBusy, DeployRefused, GateClosed, deploy, gate
+from webapp.deploy.service import (
+    DeployBusy,
+    DeployRefused,
+    GateClosed,
+    PreviewOutdated,
+    deploy,
+    gate,
+)
 from webapp.deploy.sources import SOURCES, DeploySource
-from webapp.providers.base import ProviderError, ProviderUnavailable, RateLimited
+from webapp.providers.base import ProviderError
 
 
 def _fields(form) -> dict[str, list[str]]:
@@ -132,15 +137,15 @@ def deploy_chart(name: str, env: str):
 
 
 def _deploy(source: DeploySource, name: str, env: str):
-    try:
-        active = gate()
-    except GateClosed as closed:
-        raise ApiError(409, "gate_closed", str(closed)) from None
+    active, app, environment, request = deploy_input(source, name, env)
+    return run_deploy(app, environment, source, request, active)
+
+
+def deploy_input(source: DeploySource, name: str, env: str):
+    """(active configuration, application, environment, checked request) of a deploy call."""
+    active = open_gate()
     payload = json_body()
-    try:
-        app, environment = catalog.target(name, env)
-    except catalog.NoSuchApplication as missing:
-        raise _missing(missing) from None
+    app, environment = find_target(name, env)
     if "target" in payload:  # the URL names the target; a body must not say otherwise
         raise ApiError(422, "invalid_input", "The URL names the application and environment.",
                        fields={"target": ["Unknown field: the URL names the target."]})
@@ -152,10 +157,33 @@ def _deploy(source: DeploySource, name: str, env: str):
     request = source.request_from(form)
     if request is None:
         raise ApiError(422, "invalid_values", "The values need fixing.", fields=_fields(form))
+    return active, app, environment, request
+
+
+def open_gate():
+    """The active configuration, or 409 gate_closed."""
+    try:
+        return gate()
+    except GateClosed as closed:
+        raise ApiError(409, "gate_closed", str(closed)) from None
+
+
+def find_target(name: str, env: str):
+    """The application and environment the URL names, or 404."""
+    try:
+        return catalog.target(name, env)
+    except catalog.NoSuchApplication as missing:
+        raise _missing(missing) from None
+
+
+def run_deploy(app, environment, source: DeploySource, request, active):
+    """Deploy and answer 201 (committed or proposed) or 200 (no changes), or the error."""
     try:
         result = deploy(app, environment, source, request, g.user.username, active)
     except DeployRefused as refused:
         raise ApiError(422, "deploy_refused", str(refused)) from None
+    except PreviewOutdated as outdated:
+        raise ApiError(409, "preview_outdated", str(outdated)) from None
     except DeployBusy as busy:
         raise ApiError(409, "deploy_busy", str(busy), headers={"Retry-After": "5"}) from None
     except ProviderError as error:
@@ -171,16 +199,3 @@ def _values_text(values) -> str:
         raise ApiError(422, "invalid_input", "values is YAML text or a JSON object.",
                        fields={"values": ["Use YAML text or a JSON object."]})
     return values
-
-
-def provider_failure(error: ProviderError) -> ApiError:
-    """The provider failed: 429 when it limits us, 504 on a timeout, 502 otherwise."""
-    if isinstance(error, RateLimited):
-        headers = {}
-        if error.reset_at is not None:
-            wait = max(1, int((error.reset_at - datetime.now(UTC)).total_seconds()))
-            headers["Retry-After"] = str(wait)
-        return ApiError(429, "provider_rate_limited", str(error), headers=headers)
-    if isinstance(error, ProviderUnavailable) and error.timed_out:
-        return ApiError(504, "provider_timeout", str(error))
-    return ApiError(502, "provider_error", str(error), provider_code=error.code)

@@ -7,12 +7,14 @@ route, a refused token, a provider that failed, a bug), never with an HTML page.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from flask import Response, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import db
+from webapp.providers.base import ProviderError, ProviderUnavailable, RateLimited
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
@@ -90,3 +92,16 @@ def _from_http(error: HTTPException) -> ApiError:
 def unrouted_response(error: HTTPException) -> Response:
     """The JSON answer to a path under /api/ that matched no route (or not this method)."""
     return error_response(_from_http(error))
+
+
+def provider_failure(error: ProviderError) -> ApiError:
+    """The provider failed: 429 when it limits us, 504 on a timeout, 502 otherwise."""
+    if isinstance(error, RateLimited):
+        headers = {}
+        if error.reset_at is not None:
+            wait = max(1, int((error.reset_at - datetime.now(UTC)).total_seconds()))
+            headers["Retry-After"] = str(wait)
+        return ApiError(429, "provider_rate_limited", str(error), headers=headers)
+    if isinstance(error, ProviderUnavailable) and error.timed_out:
+        return ApiError(504, "provider_timeout", str(error))
+    return ApiError(502, "provider_error", str(error), provider_code=error.code)

@@ -72,9 +72,22 @@ def deployment(record: Deployment, *, values: bool = False) -> dict:
                    "version": record.chart_version} if record.chart_name else None),
         "created_at": when(record.created_at), "finished_at": when(record.finished_at),
     }
+    data.update(rollback_of=record.rollback_of, branch=record.branch,
+                request=({"number": record.request_number, "url": record.request_url,
+                          "state": record.request_state} if record.request_number else None))
     if values:
         data["values"] = record.values_text
     return data
+
+
+def preview(shown) -> dict:
+    """A preview: each file's change and unified diff, and the hash a deploy may insist on."""
+    return {"target": shown.target, "branch": shown.branch, "unchanged": shown.diff.unchanged,
+            "summary": shown.diff.summary(), "preview_hash": shown.preview_hash,
+            "new_repository": shown.new_repository, "pull_request": shown.pull_request,
+            "files": [{"path": f.path, "change": f.change, "diff": f.diff,
+                       "added_lines": f.added_lines, "removed_lines": f.removed_lines}
+                      for f in shown.diff.files]}
 
 
 def deploy_result(result) -> dict:

@@ -141,14 +141,31 @@ def components() -> dict:
         "id": {"type": "integer"}, "application": STRING, "environment": STRING,
         "source": {"enum": ["template", "chart"]}, "revision": {"type": "integer"},
         "provider": NULLABLE_STRING,
-        "outcome": {"enum": ["pending", "deployed", "unchanged", "failed"]},
+        "outcome": {"enum": ["pending", "deployed", "unchanged", "proposed", "failed"]},
         "message": NULLABLE_STRING, "actor": NULLABLE_STRING, "commit_sha": NULLABLE_STRING,
         "commit_url": NULLABLE_STRING, "repository_web_url": NULLABLE_STRING,
         "chart": {"oneOf": [_object({"repository": STRING, "name": STRING,
                                      "version": STRING}), {"type": "null"}]},
         "created_at": TIME, "finished_at": TIME,
+        "rollback_of": {"type": ["integer", "null"],
+                        "description": "The revision whose files this deploy restored."},
+        "branch": {"type": ["string", "null"],
+                   "description": "Pull-request mode: the branch the deploy committed to."},
+        "request": {"oneOf": [_object({"number": STRING, "url": STRING,
+                                       "state": {"enum": ["open", "merged", "closed"]}}),
+                              {"type": "null"}]},
         "values": {"type": ["string", "null"], "description": "Only when read one by one."},
     }, required=["id", "application", "environment", "source", "revision", "outcome"])
+    preview = _object({
+        "target": STRING, "branch": STRING, "unchanged": {"type": "boolean"},
+        "summary": STRING, "new_repository": {"type": "boolean"},
+        "pull_request": {"type": "boolean"},
+        "preview_hash": {"type": "string", "description": "Send it with the deploy to make "
+                                                          "it insist on exactly this change."},
+        "files": {"type": "array", "items": _object({
+            "path": STRING, "change": {"enum": ["added", "changed", "removed"]},
+            "diff": STRING, "added_lines": {"type": "integer"},
+            "removed_lines": {"type": "integer"}})}})
     repository = _object({"name": STRING, "web_url": NULLABLE_STRING,
                           "clone_url": NULLABLE_STRING, "provider": NULLABLE_STRING})
     application = _object({
@@ -182,6 +199,18 @@ def components() -> dict:
                                "details": {"type": ["object", "null"]},
                                "address": NULLABLE_STRING}),
         "AuditList": _list_of("AuditEvent", paged=True),
+        "Preview": preview,
+        "Removed": _object({"removed": {"type": "array", "items": STRING,
+                                        "description": "The paths the commit removed."}}),
+        "ApplicationDeleted": _object({"deleted": STRING,
+                                       "repository_deleted": {"type": "boolean"}}),
+        "RollbackInput": _object({
+            "revision": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                         "description": "The revision whose files to commit again."},
+            "preview_hash": {"type": ["string", "null"], "minLength": 64, "maxLength": 64,
+                             "pattern": "^[0-9a-f]{64}$",
+                             "description": "From the rollback's preview, to insist on it."}},
+            required=["revision"]),
         "ApplicationInput": form_schema(ApplicationForm, extra={"environments": {
             "type": "array", "items": {"type": "string", "maxLength": 63},
             "description": "Environment names (DNS labels); default dev, staging, prod."}}),

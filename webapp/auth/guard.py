@@ -13,8 +13,9 @@ from webapp.extensions import db
 from webapp.models import User
 
 PUBLIC = {"auth.sign_in", "auth.submit_sign_in", "static", "health.healthz"}
-# What any signed-in user may post: their own session and password.
-OWN_ACCOUNT = {"auth.sign_out", "auth.change_password"}
+# What any signed-in user may post: their own session and password, and asking a
+# provider for a pull request's state (it changes nothing but the history's record of it).
+OWN_ACCOUNT = {"auth.sign_out", "auth.change_password", "deploy.refresh_request"}
 ADMIN_PAGES = {"audit.events", "tokens.list_tokens"}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("deploy", __name__)
 
-from webapp.deploy import applications, views  # noqa: E402,F401  (routes register on bp)
+from webapp.deploy import applications, review_views, views  # noqa: E402,F401  (routes)

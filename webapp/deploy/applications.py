@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from flask import g, redirect, url_for
+from flask import abort, g, redirect, render_template, url_for
 
-from webapp.deploy import bp, catalog
-from webapp.deploy.forms import ApplicationForm, EnvironmentForm, RepositoryUrlForm
+from webapp.deploy import bp, catalog, cleanup
+from webapp.deploy.forms import (
+    ApplicationForm,
+    DeleteApplicationForm,
+    EnvironmentForm,
+    RepositoryUrlForm,
+)
+from webapp.deploy.lease import DeployBusy
+from webapp.deploy.repositories import DeployRefused
 from webapp.deploy.views import page
+from webapp.providers.base import ProviderError
 
 
 @bp.post("/applications")
@@ -56,4 +64,58 @@ def set_repository_url(name: str):
     except catalog.CatalogError as refused:
         form.repository_url.errors = refused.messages
         return page("template", status=422, repository_form=form, repository_for=name)
+    return redirect(url_for("deploy.deployment_template"), code=303)
+
+
+@bp.get("/applications/<name>/delete")
+def confirm_delete_application(name: str):
+    """Ask before deleting an application (and, if ticked, its repository)."""
+    try:
+        application = catalog.application(name)
+    except catalog.NoSuchApplication:
+        abort(404)
+    return render_template("deploy/delete_application.html", application=application,
+                           form=DeleteApplicationForm(formdata=None))
+
+
+@bp.post("/applications/<name>/delete")
+def delete_application(name: str):
+    """Delete the application; its history stays, its repository goes only when ticked."""
+    form = DeleteApplicationForm()
+    try:
+        application = catalog.application(name)
+        cleanup.delete_application(application, bool(form.delete_repository.data),
+                                   g.user.username)
+    except catalog.NoSuchApplication:
+        abort(404)
+    except (DeployBusy, DeployRefused, ProviderError) as refused:
+        return render_template("deploy/delete_application.html", application=application,
+                               form=form, error=str(refused)), 409 if isinstance(
+                                   refused, DeployBusy) else 422
+    return redirect(url_for("deploy.deployment_template"), code=303)
+
+
+@bp.get("/applications/<name>/environments/<env>/delete")
+def confirm_delete_environment(name: str, env: str):
+    """Ask before removing an environment and its files."""
+    try:
+        application, environment = catalog.target(name, env)
+    except catalog.NoSuchApplication:
+        abort(404)
+    return render_template("deploy/delete_environment.html", application=application,
+                           environment=environment)
+
+
+@bp.post("/applications/<name>/environments/<env>/delete")
+def delete_environment(name: str, env: str):
+    """Remove the environment's files from the repository in one commit, then the environment."""
+    try:
+        application, environment = catalog.target(name, env)
+        cleanup.delete_environment(application, environment, g.user.username)
+    except catalog.NoSuchApplication:
+        abort(404)
+    except (DeployBusy, DeployRefused, ProviderError) as refused:
+        return render_template("deploy/delete_environment.html", application=application,
+                               environment=environment, error=str(refused)), 409 if isinstance(
+                                   refused, DeployBusy) else 422
     return redirect(url_for("deploy.deployment_template"), code=303)

@@ -21,6 +21,16 @@ class FileDiff:
     added_lines: int
     removed_lines: int
 
+    def lines(self) -> list[tuple[str, str]]:
+        """(kind, text) of each diff line, kind one of add, remove, hunk, meta or context."""
+        result = []
+        for line in self.diff.splitlines():
+            kind = ("meta" if line.startswith(("+++", "---", "\\")) else
+                    "add" if line.startswith("+") else "remove" if line.startswith("-") else
+                    "hunk" if line.startswith("@@") else "context")
+            result.append((kind, line))
+        return result
+
 
 @dataclass(frozen=True)
 class Diff:

@@ -3,8 +3,23 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from webapp.fields import check_host_url, check_url_shape, strip
 
@@ -18,6 +33,13 @@ SEMVER = (r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
           r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-]"
           r"[0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
 ENVIRONMENT_LIST = re.compile(r"[\s,]+")
+
+
+def _preview_hash() -> HiddenField:
+    """The hash of the preview a deploy must match (set under a preview, else blank)."""
+    return HiddenField(filters=[strip], validators=[
+        Optional(), Regexp(r"^[0-9a-f]{64}$", message="Preview again: this preview's hash is "
+                                                       "not one GitOps Console made.")])
 
 
 def _name_field(label: str) -> StringField:
@@ -52,6 +74,26 @@ class ApplicationForm(FlaskForm):
                                       f"{DNS_LABEL_HINT}")
 
 
+class RollbackForm(FlaskForm):
+    """Roll an application's environment back to an earlier revision's files."""
+
+    target = SelectField("Application and environment", validate_choice=True,
+                         validators=[InputRequired("Choose an application and environment.")])
+    revision = IntegerField("Revision", validators=[
+        InputRequired("Name the revision to roll back to."),
+        NumberRange(min=1, max=2**31 - 1, message="Use a revision number from the history.")])
+    preview_hash = _preview_hash()
+
+
+class DeleteApplicationForm(FlaskForm):
+    """Delete an application; its repository too only when ticked."""
+
+    delete_repository = BooleanField(
+        "Also delete the repository",
+        description="Deletes it on the provider for good (the token must be allowed to). "
+                    "Unticked, the repository stays, only the application goes.")
+
+
 class RepositoryUrlForm(FlaskForm):
     """The repository an administrator made for an application."""
 
@@ -68,6 +110,8 @@ class EnvironmentForm(FlaskForm):
 class DeployForm(FlaskForm):
     """A deploy: which application and environment, and with which values."""
 
+    # Set by "Deploy this change" under a preview: the deploy must make exactly that change.
+    preview_hash = _preview_hash()
     target = SelectField("Application and environment", validate_choice=True,
                          validators=[InputRequired("Choose an application and environment.")])
     values = TextAreaField("Values (YAML)", render_kw={"rows": 24, "spellcheck": "false"})

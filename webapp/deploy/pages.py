@@ -46,5 +46,10 @@ def last_deployment(source: str, application: str, environment: str) -> Deployme
         select(Deployment)
         .where(Deployment.source == source, Deployment.application == application,
                Deployment.environment == environment,
-               Deployment.outcome.in_(("deployed", "unchanged")))
+               Deployment.outcome.in_(("deployed", "unchanged", "proposed")))
         .order_by(Deployment.id.desc()).limit(1))
+
+
+def deployment(deployment_id: int) -> Deployment | None:
+    """One deploy attempt."""
+    return db.session.get(Deployment, deployment_id)

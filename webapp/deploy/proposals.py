@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 
+from webapp.configs.connection import build_provider, saved_settings
+from webapp.crypto import UndecryptableSecret
 from webapp.deploy.attempts import Plan
 from webapp.deploy.diff import diff
 from webapp.extensions import db
-from webapp.models import Deployment
+from webapp.models import Application, Deployment
 from webapp.providers.base import Author, Repository
 from webapp.providers.changes import OPEN, ChangeRequest
 
@@ -88,3 +91,37 @@ def description(change, application: str, environment: str) -> str:
         text = text[:DESCRIPTION_LIMIT - 80].rsplit("\n", 1)[0] + \
             "\n```\n\n(The diff is longer than fits here: see the branch's commit.)"
     return text
+
+
+class RefreshImpossible(Exception):
+    """The request's state cannot be asked for (its application or provider is gone)."""
+
+
+def refresh(deployment_id: int) -> Deployment:
+    """Ask the provider for the state of a deploy's request (one request) and record it."""
+    deployment = db.session.get(Deployment, deployment_id)
+    if deployment is None or deployment.request_number is None:
+        raise LookupError(f"Deploy attempt {deployment_id} opened no request.")
+    application = db.session.get(Application, deployment.application_id) \
+        if deployment.application_id else None
+    if application is None or application.config is None or not application.repository_id:
+        raise RefreshImpossible("Its application or its provider's configuration was deleted: "
+                                "follow the link to see the request's state.")
+    try:
+        settings = saved_settings(application.config)
+    except UndecryptableSecret:
+        raise RefreshImpossible("The saved token cannot be decrypted with the configured "
+                                "keys: enter it again on the settings page.") from None
+    repo = Repository(application.repository_name, application.repository_id,
+                      clone_url=application.repository_clone_url or "",
+                      web_url=application.repository_web_url or "")
+    number, previous = deployment.request_number, deployment.request_state
+    db.session.close()  # no transaction while the provider is called
+    provider = build_provider(settings)
+    provider.set_deadline(current_app.config["PROVIDER_READ_TIMEOUT"])
+    state = provider.change_request(repo, number).state
+    if state != previous:
+        db.session.execute(update(Deployment).where(Deployment.id == deployment_id)
+                           .values(request_state=state))
+        db.session.commit()
+    return db.session.get(Deployment, deployment_id)

@@ -47,6 +47,7 @@ class DeploySource:
     page_template: str
     page_endpoint: str
     deploy_endpoint: str
+    preview_endpoint: str
     form_class: type[DeployForm]
     chart_fields: tuple[str, ...] = ()  # form fields shown before the target
     lists_applications = False  # whether its page manages applications too
@@ -96,6 +97,7 @@ class ReferenceTemplate(DeploySource):
     page_template = "deploy/deployment_template.html"
     page_endpoint = "deploy.deployment_template"
     deploy_endpoint = "deploy.deploy_template"
+    preview_endpoint = "deploy.preview_template"
     form_class = TemplateDeployForm
     lists_applications = True
 
@@ -107,7 +109,8 @@ class ReferenceTemplate(DeploySource):
     def request_from(self, form: DeployForm) -> DeployRequest | None:
         """Values checked against the chart's schema, merged over its defaults as Helm does."""
         checked = self._checked(form, VALUES_SCHEMA, DEFAULT_DATA)
-        return DeployRequest(*checked) if checked else None
+        return DeployRequest(*checked, preview_hash=form.preview_hash.data or None) \
+            if checked else None
 
     def files(self, app, env, request, repo_url, branch, argo):
         """The chart under chart/, the values and the Application under envs/<env>/."""
@@ -126,6 +129,7 @@ class HelmChart(DeploySource):
     page_template = "deploy/charts.html"
     page_endpoint = "deploy.charts"
     deploy_endpoint = "deploy.deploy_chart"
+    preview_endpoint = "deploy.preview_chart"
     form_class = ChartDeployForm
     chart_fields = ("repository", "chart", "version")
 
@@ -143,7 +147,7 @@ class HelmChart(DeploySource):
         if not checked:
             return None
         chart = ChartSource(form.repository.data, form.chart.data, form.version.data)
-        return DeployRequest(*checked, chart=chart)
+        return DeployRequest(*checked, chart=chart, preview_hash=form.preview_hash.data or None)
 
     def files(self, app, env, request, repo_url, branch, argo):
         """A wrapper chart <app>-<env>/ with the chart as its one dependency."""

@@ -14,17 +14,19 @@ from webapp.htmx import is_htmx
 from webapp.providers.base import ProviderError
 
 
-def page(source_id: str, form=None, status: int = 200, active=..., **context):
+def page(source_id: str, form=None, status: int = 200, active=..., target: str | None = None,
+         **context):
     """A deploy page with its applications, history and forms; htmx gets the deploy panel.
 
-    active: the active configuration when the caller already knows it (one query less).
+    active: the active configuration when the caller already knows it (one query less);
+    target: the application and environment a fresh form shows (else ?target= or the first).
     """
     source = SOURCES[source_id]
     if active is ...:
         active = active_config()
     apps = pages.applications()
     if form is None:
-        form = _fresh_form(source, apps)
+        form = _fresh_form(source, apps, target)
     form.target.choices = pages.target_choices(apps)
     context.setdefault("application_form", ApplicationForm(formdata=None))
     fragment = is_htmx()
@@ -36,9 +38,9 @@ def page(source_id: str, form=None, status: int = 200, active=..., **context):
     return response
 
 
-def _fresh_form(source: DeploySource, apps):
-    """The deploy form of source, set to ?target= (or the first) and its last values."""
-    target = request.args.get("target") or next(
+def _fresh_form(source: DeploySource, apps, target: str | None = None):
+    """The deploy form of source, set to target, ?target= or the first, and its last values."""
+    target = target or request.args.get("target") or next(
         (f"{a.name}/{e.name}" for a in apps for e in a.environments), "")
     app_name, _, env_name = target.partition("/")
     return source.fresh_form(target, pages.last_deployment(source.id, app_name, env_name))
