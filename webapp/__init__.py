@@ -43,8 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     gitops_cli.init_app(app)
     tokens_cli.init_app(app)
 
+    from webapp.configs.expiry import expiring_tokens
     from webapp.providers import KINDS
-    app.jinja_env.globals["KINDS"] = KINDS
+    app.jinja_env.globals.update(KINDS=KINDS, expiring_tokens=expiring_tokens)
 
     from webapp import api, audit, auth, deploy, health, settings, tokens
     app.register_blueprint(settings.bp)

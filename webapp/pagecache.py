@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, request
 
@@ -108,7 +109,9 @@ def page(render: Callable[[], Response]) -> Response:
     environ = request.environ
     key = (request.endpoint, environ.get("PATH_INFO"), environ.get("QUERY_STRING"),
            request.script_root, is_htmx(), g.user.id if g.get("user") else None,
-           current_app.extensions["secret_box_loaded"], id(box))
+           current_app.extensions["secret_box_loaded"], id(box),
+           # The day: a token's expiry warning counts days, whatever commits meanwhile.
+           datetime.now(UTC).date())
     placeholder = current_app.extensions["page_placeholder"]
 
     def rendered() -> tuple[list[str], int, list[tuple[str, str]]]:

@@ -109,7 +109,7 @@ def json_option(function):
 
 def init_app(app) -> None:
     """Register the group (commands are in webapp.cli.configs and webapp.cli.deploys)."""
-    from webapp.cli import configs, deploys  # noqa: F401  (commands register on gitops)
+    from webapp.cli import configs, deploys, reviews  # noqa: F401  (commands register)
     app.cli.add_command(gitops)
 
 

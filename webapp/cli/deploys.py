@@ -59,6 +59,12 @@ def add_environment(name: str, environment: str) -> None:
 
 def _print_result(result: dict) -> None:
     deployment = result["deployment"]
+    request = deployment.get("request")
+    if deployment["outcome"] == "proposed" and request:
+        click.echo(f"Proposed {deployment['application']} for {deployment['environment']}: "
+                   f"revision {deployment['revision']}, request {request['number']} "
+                   f"({request['state']}): {request['url']}")
+        return
     if result["changed"]:
         click.echo(f"Deployed {deployment['application']} to {deployment['environment']}: "
                    f"revision {deployment['revision']}, commit {result['commit_sha']}.")
@@ -74,11 +80,16 @@ def _print_result(result: dict) -> None:
 @click.argument("environment")
 @click.option("--values", "values_file", required=True, metavar="FILE",
               help="The values (YAML) for the reference chart; - reads standard input.")
+@click.option("--preview-hash", default=None,
+              help="Insist on the change `gitops preview` showed (refused if it differs).")
 @json_option
-def deploy(app: str, environment: str, values_file: str) -> None:
+def deploy(app: str, environment: str, values_file: str, preview_hash: str | None) -> None:
     """Deploy APP to ENVIRONMENT from the reference chart with the values in FILE."""
+    body = {"values": read_text(values_file)}
+    if preview_hash:
+        body["preview_hash"] = preview_hash
     result = session().call("POST", f"/apps/{app}/environments/{environment}/deploy",
-                            json={"values": read_text(values_file)}).body
+                            json=body).body
     session().show(result, _print_result)
 
 
