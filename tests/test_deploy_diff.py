@@ -14,7 +14,7 @@ def test_a_changed_file_shows_a_unified_diff_and_counts_its_lines():
                                             "+++ b/envs/dev/values.yaml"]
     assert "-replicaCount: 1" in change.diff and "+replicaCount: 3" in change.diff
     assert (change.added_lines, change.removed_lines) == (1, 1)
-    assert result.summary() == "1 files (1 changed), +1 −1 lines."
+    assert result.summary() == "1 file (1 changed), +1 −1 lines."
 
 
 def test_new_and_removed_files_diff_against_nothing():

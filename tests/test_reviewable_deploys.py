@@ -58,7 +58,7 @@ class TestPreview:
         assert response.status_code == 200, shown
         assert [f["path"] for f in shown["files"]] == ["envs/dev/values.yaml"]
         assert "-replicaCount: 1\n+replicaCount: 2\n" in shown["files"][0]["diff"]
-        assert shown["summary"] == "1 files (1 changed), +1 −1 lines."
+        assert shown["summary"] == "1 file (1 changed), +1 −1 lines."
         assert {exchange.method for exchange in simulator.calls()} <= {"GET"}
         assert git(harness, simulator).tip("main").message == "deploy shop to dev: revision 1"
 

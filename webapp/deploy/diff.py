@@ -53,7 +53,10 @@ class Diff:
         parts = [f"{count} {kind}" for kind, count in counts.items() if count]
         plus = sum(f.added_lines for f in self.files)
         minus = sum(f.removed_lines for f in self.files)
-        return f"{len(self.files)} files ({', '.join(parts)}), +{plus} −{minus} lines."
+        count = len(self.files)
+        files = f"{count} file{'s' if count != 1 else ''}"
+        lines = "line" if plus + minus == 1 else "lines"
+        return f"{files} ({', '.join(parts)}), +{plus} −{minus} {lines}."
 
     def markdown(self) -> str:
         """The summary and each file's diff, for a pull request's description."""
