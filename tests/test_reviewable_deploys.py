@@ -276,3 +276,32 @@ class TestCleanUp:
         assert git(harness, simulator) is not None
         with app.app_context():
             assert db.session.scalar(select(Application.name)) == "shop"
+
+
+# Requests through the app, after a first deploy (so the branch state is known): a preview
+# of a changed value, a preview of no change, a proposal, a reused proposal, a refresh.
+# docs/providers.md lists the same numbers.
+COSTS = {"github": (2, 1, 8, 3, 1), "gitlab": (2, 1, 6, 3, 1),
+         "azure_devops": (2, 1, 6, 3, 1), "bitbucket_cloud": (2, 1, 8, 3, 1)}
+
+
+def test_the_request_counts_of_previews_and_proposals(api, harness, simulator):
+    counts = []
+    deploy(api, V1)
+
+    def measure(call):
+        simulator.clear_log()
+        call()
+        counts.append(len(simulator.calls()))
+    measure(lambda: api.post("/apps/shop/environments/dev/preview", json={"values": V2}))
+    measure(lambda: api.post("/apps/shop/environments/dev/preview", json={"values": V1}))
+    version = api.get(f"/gitops/configs/{harness.kind}").get_json()["version"]
+    api.put(f"/gitops/configs/{harness.kind}", json={
+        **form_data(harness, simulator), "validate": False, "version": version,
+        "pull_requests": True})
+    measure(lambda: deploy(api, V2))
+    measure(lambda: deploy(api, V2))
+    latest = api.get("/deployments?app=shop").get_json()["items"][0]["id"]
+    measure(lambda: api.post(f"/deployments/{latest}/refresh"))
+
+    assert tuple(counts) == COSTS[harness.kind]
