@@ -9,6 +9,7 @@ typed errors of providers.base, with a message that never contains a secret.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -68,8 +69,14 @@ class HttpSeam:
         if not settings.allow_private_hosts:
             for scheme in ("http://", "https://"):
                 self.session.mount(scheme, PublicHostsAdapter())
-        # Passed on every request: a session-level verify loses to REQUESTS_CA_BUNDLE.
+        # The environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) is read once per
+        # client: with trust_env on, requests reads and parses it again on every request.
+        self.session.trust_env = False
+        self._proxies: dict[str, dict[str, str]] = {}
         self._verify = verify_setting(settings)
+        if self._verify is True:  # what requests would take from the environment
+            self._verify = (os.environ.get("REQUESTS_CA_BUNDLE")
+                            or os.environ.get("CURL_CA_BUNDLE") or True)
         if self._verify is False:
             # Said once here, instead of urllib3 warning on every request.
             warnings.filterwarnings("ignore", category=InsecureRequestWarning)
@@ -173,7 +180,8 @@ class HttpSeam:
             connect, read = min(connect, remaining), min(read, remaining)
         try:
             return self.session.request(method, url, timeout=(connect, read),
-                                        allow_redirects=False, verify=self._verify, **kwargs)
+                                        allow_redirects=False, verify=self._verify,
+                                        proxies=self._proxies_for(url), **kwargs)
         except requests.exceptions.SSLError as error:
             raise _unavailable(
                 f"TLS verification of {_origin(url)} failed while trying to {what}.",
@@ -197,6 +205,13 @@ class HttpSeam:
                 detail=self.redact(str(error))) from None
         except requests.exceptions.RequestException as error:
             raise _unavailable(f"The request to {what} failed: {self.redact(str(error))}") from None
+
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        """The proxies HTTPS_PROXY / NO_PROXY name for url's host, read once per host."""
+        origin = _origin(url)
+        if origin not in self._proxies:
+            self._proxies[origin] = requests.utils.get_environ_proxies(url)
+        return self._proxies[origin]
 
     def _retry_connection(self) -> bool:
         """One immediate retry of an idempotent call after a dropped connection."""
