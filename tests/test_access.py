@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import VIEWER, csrf_token, signed_in
 
-PUBLIC = {"static", "auth.sign_in", "auth.submit_sign_in", "health.healthz"}
+PUBLIC = {"static", "auth.sign_in", "auth.submit_sign_in", "health.healthz", "health.readyz"}
 # A viewer may end their own session and change their own password; nothing else.
 VIEWER_MAY_POST = {"auth.sign_out", "auth.change_password"}
 SAMPLE_ARGUMENTS = {"kind_id": "github", "name": "shop", "filename": "css/app.css"}
@@ -63,6 +63,7 @@ def test_public_routes_answer_strangers(app):
     client = app.test_client()
     assert client.get("/sign-in").status_code == 200
     assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
     assert client.get("/static/css/app.css").status_code == 200
 
 

@@ -11,7 +11,7 @@ from webapp.auth.proxy import proxy_user
 from webapp.extensions import db
 from webapp.models import User
 
-PUBLIC = {"auth.sign_in", "auth.submit_sign_in", "static", "health.healthz"}
+PUBLIC = {"auth.sign_in", "auth.submit_sign_in", "static", "health.healthz", "health.readyz"}
 # What any signed-in user may post: their own session and password.
 OWN_ACCOUNT = {"auth.sign_out", "auth.change_password"}
 ADMIN_PAGES = {"audit.events"}
