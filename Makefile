@@ -2,9 +2,10 @@
 # Both set everything up first, on a fresh Debian machine with Python 3.11+, Node/npm and make.
 
 PYTHON ?= python3
-HOST ?= 127.0.0.1
-PORT ?= 5000
-WORKERS ?= 2
+# Empty: gunicorn.conf.py decides (GITOPS_BIND, GITOPS_WORKERS); given, they win.
+HOST ?=
+PORT ?=
+WORKERS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
@@ -12,12 +13,14 @@ HTMX := webapp/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 
+SERVER_ARGS := $(if $(HOST)$(PORT),--bind $(or $(HOST),127.0.0.1):$(or $(PORT),5000)) \
+	$(if $(WORKERS),--workers $(WORKERS))
+
 .PHONY: run test lint bench install install-test assets system-packages db clean
 
 run: install assets db
 	@$(FLASK) users bootstrap
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
-		--threads 8 --timeout 120 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py $(SERVER_ARGS) wsgi:app
 
 test: install-test assets system-packages
 	$(BIN)/ruff check .
