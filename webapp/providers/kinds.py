@@ -12,12 +12,14 @@ GITHUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 # GitLab: a numeric id, or a full path such as "platform/team-a" (subgroups included).
 GITLAB_GROUP = re.compile(r"\d+|[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 GITLAB_USERNAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
-# Azure DevOps project names may contain spaces, but not these characters, and may not
-# start with "_" or "." nor end with "." (Microsoft's naming restrictions).
-AZURE_PROJECT = re.compile(r'(?![_.])[^\\/:*?"<>|;#$*{},+=\[\]]{1,64}(?<!\.)')
+# Azure DevOps project names may contain spaces, but not these characters nor control
+# characters, and may not start with "_" or "." nor end with "." (Microsoft's naming
+# restrictions).
+AZURE_PROJECT = re.compile(r'(?![_.])[^\\/:*?"<>|;#$*{},+=\[\]\x00-\x1f\x7f-\x9f]{1,64}(?<!\.)')
 BITBUCKET_WORKSPACE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 BITBUCKET_PROJECT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-NO_SPACES = re.compile(r"\S+")
+# No white space, and no control characters (NUL included: no database stores it).
+NO_SPACES = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ _BITBUCKET_TOKEN_SCOPES = tuple(f"{scope}:bitbucket" for scope in (
 # App passwords name the same rights as permissions.
 _BITBUCKET_PERMISSIONS = ("Account: Read", "Projects: Read", "Repositories: Read, Write, Admin, "
                           "Delete")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no control characters either
+EMAIL = re.compile(rf"{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}")
 BITBUCKET_USERNAME = re.compile(r"[A-Za-z0-9_-]+")
 
 BITBUCKET_API_TOKEN = CredentialType(
@@ -168,9 +171,10 @@ AZURE_DEVOPS = ProviderKind(
                   help="For example https://dev.azure.com/your-organization."),
         FieldSpec("project", "Azure DevOps project name", pattern=AZURE_PROJECT, max_length=64,
                   pattern_hint='at most 64 characters, none of \\ / : * ? " < > | ; # $ { } , + '
-                               '= [ ], not starting with "_" or "." nor ending with "."'),
+                               '= [ ] nor control characters, not starting with "_" or "." '
+                               'nor ending with "."'),
         FieldSpec("username", "Azure DevOps username", pattern=NO_SPACES,
-                  pattern_hint="no spaces"),
+                  pattern_hint="no spaces or control characters"),
         _token("Azure DevOps access token", _AZURE_SCOPES),
     ),
     token_scopes=_AZURE_SCOPES,
