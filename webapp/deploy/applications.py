@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import redirect, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.audit import record
 from webapp.deploy import bp
-from webapp.deploy.forms import ApplicationForm, EnvironmentForm, RepositoryUrlForm
+from webapp.deploy.forms import DNS_LABEL, ApplicationForm, EnvironmentForm, RepositoryUrlForm
 from webapp.deploy.names import release_name_problems
 from webapp.deploy.views import page
 from webapp.extensions import db
@@ -54,7 +56,7 @@ def create_application():
 def create_environment(name: str):
     """One more environment of an application."""
     form = EnvironmentForm()
-    application = db.session.scalar(db.select(Application).filter_by(name=name))
+    application = _application(name)
     if application is None:
         return page("template", status=404, environment_error=f"No application {name}.")
     if not form.validate():
@@ -75,6 +77,14 @@ def create_environment(name: str):
                             target=f"{name}/{form.name.data}"), code=303)
 
 
+def _application(name: str) -> Application | None:
+    """The application named in the URL; None, unasked, for a name none can have."""
+    # Not even queried: PostgreSQL refuses some strings (NUL) outright.
+    if len(name) > 63 or not re.fullmatch(DNS_LABEL, name):
+        return None
+    return db.session.scalar(select(Application).filter_by(name=name))
+
+
 def _pairs() -> list[tuple[str, str]]:
     """Every (application, environment) that exists."""
     return list(db.session.execute(select(Application.name, Environment.name)
@@ -84,7 +94,7 @@ def _pairs() -> list[tuple[str, str]]:
 @bp.post("/applications/<name>/repository")
 def set_repository_url(name: str):
     """The repository an administrator made for an application not deployed yet."""
-    application = db.session.scalar(select(Application).filter_by(name=name))
+    application = _application(name)
     if application is None:
         return page("template", status=404, environment_error=f"No application {name}.")
     form = RepositoryUrlForm()

@@ -103,7 +103,8 @@ class ChartDeployForm(_DeployForm):
         fine, unlike a provider host (the app sends its token there)."""
         value = field.data or ""
         if value.startswith("oci://"):
-            if not re.fullmatch(r"oci://[^\s/@?#]+(/[^\s?#@]+)*", value):
+            if not re.fullmatch(r"oci://[^\s\x00-\x1f\x7f/@?#]+(/[^\s\x00-\x1f\x7f?#@]+)*",
+                                value):
                 raise ValidationError("Enter an OCI reference such as "
                                       "oci://registry.example.com/charts.")
             return

@@ -48,8 +48,9 @@ def page(source: str, form=None, status: int = 200, **context):
 
 def _fresh_form(source: str, apps):
     """The deploy form of source, set to ?target= (or the first) and its last values."""
-    target = request.args.get("target") or next(
-        (f"{a.name}/{e.name}" for a in apps for e in a.environments), "")
+    target = request.args.get("target", "")
+    if pages.find_target(apps, target) is None:  # none asked for, or one that does not exist
+        target = next((f"{a.name}/{e.name}" for a in apps for e in a.environments), "")
     app_name, _, env_name = target.partition("/")
     last = pages.last_deployment(source, app_name, env_name)
     if source == "template":
