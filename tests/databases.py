@@ -1,6 +1,7 @@
 """The database under test: a SQLite file by default, PostgreSQL too where a test asks.
 
-A test marked `@pytest.mark.databases` runs once on each (ids `[sqlite]`, `[postgresql]`):
+A test marked `@pytest.mark.databases` runs once on each (ids `[sqlite]`, `[postgresql]`;
+`databases("postgresql")` for a check only PostgreSQL can fail):
 one parametrised `database` fixture, never a copy of the test. The PostgreSQL cluster
 starts on first use, once a session, and is stopped and removed at the end, whatever
 happened. If it cannot be had, its tests fail in CI (CI=true) and are skipped elsewhere,
@@ -38,13 +39,14 @@ _COUNTS: Counter = Counter()
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "databases: run the test on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "databases(*names): run the test on SQLite and on "
+                                       "PostgreSQL (or on the databases named)")
 
 
 def pytest_generate_tests(metafunc):
-    if metafunc.definition.get_closest_marker("databases") and \
-            "database" in metafunc.fixturenames:
-        metafunc.parametrize("database", DATABASES, indirect=True)
+    marker = metafunc.definition.get_closest_marker("databases")
+    if marker and "database" in metafunc.fixturenames:
+        metafunc.parametrize("database", marker.args or DATABASES, indirect=True)
 
 
 @pytest.fixture(scope="session")

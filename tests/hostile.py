@@ -46,10 +46,18 @@ def huge(alphabet=CHARACTERS) -> st.SearchStrategy[str]:
                      st.integers(300, 75_000))
 
 
+def long_plain() -> st.SearchStrategy[str]:
+    """Longer than its column, but otherwise of the right shape (PostgreSQL enforces
+    VARCHAR lengths that SQLite ignores)."""
+    return st.builds(lambda piece, times: piece * times,
+                     st.sampled_from(["a", "ab-", "1.", "a1_"]), st.integers(40, 3000))
+
+
 def text_values() -> st.SearchStrategy[str]:
     """Anything a text field might receive."""
     return st.one_of(
         st.sampled_from(SPECIAL),
+        long_plain(),
         st.text(CHARACTERS, max_size=40),
         st.text(st.one_of(CONTROL, CHARACTERS), min_size=1, max_size=20),
         st.builds(lambda a, c, b: a + c + b, st.text(max_size=8), CONTROL,
@@ -90,7 +98,8 @@ def hosts() -> st.SearchStrategy[str]:
     url = st.builds(lambda scheme, user, name, port, path: scheme + user + name + port + path,
                     mostly("https://", SCHEMES), mostly("", ["user@", "user:pass@", ":@", "@"]),
                     host, mostly("", PORTS), mostly("", PATHS))
-    return st.one_of(url, url, url, text_values())
+    long_url = st.builds(lambda path: "https://git.example.com/" + path, long_plain())
+    return st.one_of(url, url, url, long_url, text_values())
 
 
 def yaml_bombs() -> st.SearchStrategy[str]:

@@ -24,6 +24,7 @@ from webapp.providers.hosts import PRIVATE_HOST_HINT, private_address_of
 from webapp.settings.service import changed_binding_fields
 
 MAX_CA_BUNDLE = 64 * 1024
+MAX_BRANCH = 255  # the column's length
 # A git branch name: no spaces, control characters or ~^:?*[\ , no "..", "//" or "@{",
 # not starting with "-" and not ending with "/", "." or ".lock".
 BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)[^\s\x00-\x1f\x7f~^:?*\[\\]+"
@@ -195,6 +196,8 @@ class ProviderForm(FlaskForm):
 
     def validate_branch(self, field: Field) -> None:
         """A valid git branch name (blank means main)."""
+        if field.data and len(field.data) > MAX_BRANCH:
+            raise ValidationError(f"Use at most {MAX_BRANCH} characters.")
         if field.data and not BRANCH.fullmatch(field.data):
             raise ValidationError("Use a valid git branch name, such as main or deploy/prod.")
 
