@@ -7,6 +7,7 @@ that Debian's package creates, in a folder handed over to it.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pwd
@@ -77,6 +78,7 @@ class Cluster:
 
     def start(self) -> Cluster:
         """initdb, then start the server on a free loopback port; wait until it answers."""
+        atexit.register(self.stop)  # should the session end without its teardown
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", SUPERUSER,
                   "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
         for _attempt in range(3):  # the free port may be taken before the server binds it
