@@ -92,6 +92,9 @@ class Browser:
     def __init__(self, url: str, username: str = ADMIN, password: str = PASSWORD) -> None:
         self.url = url
         self.session = requests.Session()
+        # No keep-alive: a request sent just as gunicorn closes an idle connection (after
+        # 2 s) would fail in the client, which is not what these tests are about.
+        self.session.headers["Connection"] = "close"
         self._token = self._read_token("/sign-in")
         response = self.post("/sign-in", {"username": username, "password": password})
         assert response.status_code == 303, response.text[:500]
