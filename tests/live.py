@@ -100,6 +100,11 @@ class Browser:
         assert response.status_code == 303, response.text[:500]
         self._token = self._read_token("/charts")  # signing in starts a new session
 
+    @property
+    def csrf_token(self) -> str:
+        """The CSRF token of this session, as its pages' forms carry it."""
+        return self._token
+
     def _read_token(self, page: str) -> str:
         match = CSRF.search(self.session.get(self.url + page, timeout=30).text)
         assert match, f"no CSRF token on {page}"

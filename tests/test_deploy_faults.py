@@ -31,7 +31,9 @@ def recorded(app) -> list[tuple[int, str, str | None]]:
             select(Deployment).order_by(Deployment.revision))]
 
 
+# GitHub makes a commit object, then moves the branch; GitLab commits in one call.
 @pytest.mark.databases
+@pytest.mark.parametrize("harness", ["github", "gitlab"], indirect=True)
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_deploy_interrupted_at_its_commit_is_not_recorded_as_done_and_the_next_lands(
         app, client, harness, simulator, fault):

@@ -58,7 +58,7 @@ def post(client, url: str, data: dict):
 pytestmark = pytest.mark.parametrize("harness", ["github"], indirect=True)
 
 
-@examples(40)
+@examples(30)
 @given(values=yaml_bombs(), chart=st.booleans())
 @example(values="[" * 100_000, chart=False)
 @example(values="replicaCount: " + "9" * 5000, chart=True)
@@ -124,7 +124,7 @@ def test_any_new_application_field_is_refused_with_a_reason_or_created(shop, sim
 
 
 @pytest.mark.databases
-@examples(30)
+@examples(20)
 @given(application=st.one_of(st.just("shop"), text_values()), name=text_values(),
        repository=st.one_of(text_values(), hosts()))
 def test_any_environment_or_repository_url_is_refused_or_added(shop, simulator, application,

@@ -76,7 +76,7 @@ def test_any_route_parameter_gets_a_page_or_a_refusal_never_a_server_error(saved
 
 # Sign-in and password checks hash with scrypt, slow on purpose: fewer examples.
 @pytest.mark.databases
-@examples(20)
+@examples(12)
 @given(field=st.sampled_from(["username", "password", "next"]), value=text_values())
 @example(field="username", value="admin\x00")
 def test_any_sign_in_input_is_refused_politely_and_signs_nobody_in(make_app, field, value):
@@ -97,7 +97,7 @@ def test_any_sign_in_input_is_refused_politely_and_signs_nobody_in(make_app, fie
         assert errors and set(errors) <= {field}, errors
 
 
-@examples(20)
+@examples(12)
 @given(next_page=text_values())
 def test_any_next_page_after_sign_in_stays_on_this_site(make_app, next_page):
     app = make_app(SIGN_IN_FAILURE_LIMIT=1000)
@@ -114,7 +114,7 @@ def test_any_next_page_after_sign_in_stays_on_this_site(make_app, next_page):
     assert not any(character < " " or character == "\\" for character in location)
 
 
-@examples(15)
+@examples(10)
 @given(field=st.sampled_from(["current", "new", "confirm"]), value=text_values())
 def test_any_password_change_input_is_refused_with_a_reason(make_app, field, value):
     app = make_app()

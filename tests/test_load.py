@@ -38,7 +38,7 @@ class Client:
     """One thread's browser: the shared sign-in's cookie, its own connections."""
 
     def __init__(self, signed_in: Browser) -> None:
-        self.url, self.token = signed_in.url, signed_in._token
+        self.url, self.token = signed_in.url, signed_in.csrf_token
         self.session = requests.Session()
         self.session.cookies.update(signed_in.session.cookies)
         # A new connection each time: gunicorn closes an idle keep-alive connection after
