@@ -2,9 +2,10 @@
 # Both set everything up first, on a fresh Debian machine with Python 3.11+, Node/npm and make.
 
 PYTHON ?= python3
-HOST ?= 127.0.0.1
-PORT ?= 5000
-WORKERS ?= 2
+# Empty: gunicorn.conf.py decides (GITOPS_BIND, GITOPS_WORKERS); given, they win.
+HOST ?=
+PORT ?=
+WORKERS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
@@ -12,14 +13,16 @@ HTMX := webapp/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
 
-.PHONY: run test lint bench install install-test assets browser loadgen db clean
+SERVER_ARGS := $(if $(HOST)$(PORT),--bind $(or $(HOST),127.0.0.1):$(or $(PORT),5000)) \
+	$(if $(WORKERS),--workers $(WORKERS))
+
+.PHONY: run test lint bench install install-test assets system-packages loadgen db clean
 
 run: install assets db
 	@$(FLASK) users bootstrap
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread \
-		--threads 8 --timeout 120 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py $(SERVER_ARGS) wsgi:app
 
-test: install-test assets browser
+test: install-test assets system-packages
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -50,7 +53,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,postgres]'
 	touch $@
 
 # htmx comes from the npm registry at the version pinned in package-lock.json: no CDN.
@@ -60,10 +63,12 @@ $(HTMX): package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 # The end-to-end tests drive Debian's Chromium (Playwright cannot download its own here);
-# the README's nginx example runs in Debian's nginx-light.
-browser:
+# the README's nginx example runs in Debian's nginx-light; the PostgreSQL half of the
+# tests runs a throw-away cluster with Debian's postgresql binaries (initdb, pg_ctl).
+system-packages:
 	@missing=""; [ -x $(CHROMIUM) ] || missing="chromium"; \
 	[ -x $(NGINX) ] || missing="$$missing nginx-light"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

@@ -2,8 +2,8 @@
 
 import ipaddress
 import re
-import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import flask_migrate
@@ -16,7 +16,7 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.models import User
 
-pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.databases"]
 
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 TEST_TOKEN_KEY = Fernet.generate_key().decode()
@@ -60,24 +60,30 @@ VIEWER = "viewer"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory) -> Path:
-    """A database file with every migration applied and two accounts, made once a session.
+def seed_accounts(url: str) -> None:
+    """Apply every migration to the database at url and add the two test accounts.
 
-    The accounts are made here, once, because hashing a password (scrypt) is slow on
+    The accounts are made once a session, because hashing a password (scrypt) is slow on
     purpose: an admin and a viewer, both with PASSWORD.
     """
-    folder = tmp_path_factory.mktemp("template")
-    app = create_app(app_config(folder))
-    with app.app_context():
-        flask_migrate.upgrade()
-        password_hash = generate_password_hash(PASSWORD, method="scrypt")
-        db.session.add_all([User(username=ADMIN, role="admin", password_hash=password_hash),
-                            User(username=VIEWER, role="viewer",
-                                 password_hash=password_hash)])
-        db.session.commit()
-        db.engine.dispose()
-    return folder / "gitops.db"
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(app_config(Path(folder), DATABASE_URL=url))
+        with app.app_context():
+            flask_migrate.upgrade()
+            password_hash = generate_password_hash(PASSWORD, method="scrypt")
+            db.session.add_all([User(username=ADMIN, role="admin", password_hash=password_hash),
+                                User(username=VIEWER, role="viewer",
+                                     password_hash=password_hash)])
+            db.session.commit()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """A SQLite file with every migration applied and two accounts, made once a session."""
+    path = tmp_path_factory.mktemp("template") / "gitops.db"
+    seed_accounts(f"sqlite:///{path}")
+    return path
 
 
 def signed_in(app, username: str = ADMIN):
@@ -92,13 +98,12 @@ def signed_in(app, username: str = ADMIN):
 
 
 @pytest.fixture
-def make_app(tmp_path, migrated_database):
+def make_app(tmp_path, database):
     """Build an app on a fresh copy of the migrated database, with settings overridden."""
-    shutil.copy(migrated_database, tmp_path / "gitops.db")
     apps = []
 
     def build(**overrides):
-        app = create_app(app_config(tmp_path, **overrides))
+        app = create_app(app_config(tmp_path, **{"DATABASE_URL": database.url, **overrides}))
         apps.append(app)
         return app
 

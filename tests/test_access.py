@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import VIEWER, csrf_token, signed_in
 
-PUBLIC = {"static", "auth.sign_in", "auth.submit_sign_in", "health.healthz", "api.openapi"}
+PUBLIC = {"static", "auth.sign_in", "auth.submit_sign_in", "health.healthz", "health.readyz",
+          "api.openapi"}
 # A viewer may end their own session and change their own password; nothing else.
 VIEWER_MAY_POST = {"auth.sign_out", "auth.change_password", "deploy.refresh_request",
                    "api.refresh_deployment"}
@@ -84,6 +85,7 @@ def test_public_routes_answer_strangers(app):
     client = app.test_client()
     assert client.get("/sign-in").status_code == 200
     assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
     assert client.get("/static/css/app.css").status_code == 200
 
 

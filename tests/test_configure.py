@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 
@@ -109,3 +110,13 @@ def test_a_setting_of_the_wrong_type_in_the_instance_file_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="ALLOW_HTTP_HOSTS must be True or False"):
         create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "s",
                     "TOKEN_KEYS": "5FnRC6tNbh3b3tSgv0mUvtZvP9nmK8f7v9DqQ0t1Hcw="})
+
+
+def test_every_setting_is_documented_in_the_readme_and_nothing_else_is():
+    from pathlib import Path
+
+    from webapp.configure import setting_names
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    documented = set(re.findall(r"^\| `GITOPS_([A-Z_]+)` \|", readme, re.MULTILINE))
+
+    assert documented == set(setting_names())

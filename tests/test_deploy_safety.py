@@ -39,6 +39,7 @@ def hold_lease(app, name: str, seconds: float) -> None:
         db.session.commit()
 
 
+@pytest.mark.databases
 def test_parallel_deploys_land_in_revision_order(app, ready, harness, simulator):
     # Each request has its own database session, as in separate gunicorn workers: the
     # lease on the application's row is all that orders them.
@@ -65,6 +66,7 @@ def test_parallel_deploys_land_in_revision_order(app, ready, harness, simulator)
         assert db.session.scalar(select(Application.deploy_lease)) is None
 
 
+@pytest.mark.databases
 def test_a_deploy_waits_for_another_workers_lease_then_gives_up_sending_nothing(
         make_app, harness, simulator):
     app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True, DEPLOY_WAIT=0.2)
@@ -121,6 +123,7 @@ def test_a_lease_that_cannot_be_released_does_not_hide_the_deploys_outcome(
         assert db.session.scalar(select(Application.deploy_lease)) is not None
 
 
+@pytest.mark.databases
 def test_an_expired_lease_of_a_worker_that_died_is_taken_over(app, ready, harness, simulator):
     hold_lease(app, "shop", -1)
 
@@ -130,6 +133,7 @@ def test_an_expired_lease_of_a_worker_that_died_is_taken_over(app, ready, harnes
     assert harness.git(simulator, "shop").tip("main").message == "deploy shop to dev: revision 1"
 
 
+@pytest.mark.databases
 def test_an_application_whose_configuration_was_deleted_deploys_through_the_active_one(
         app, ready, harness, simulator):
     assert deploy(ready).status_code == 200

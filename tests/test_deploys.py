@@ -62,6 +62,7 @@ def ready(app, client, harness, simulator):
     return client
 
 
+@pytest.mark.databases
 def test_deploy_change_and_redeploy(app, ready, harness, simulator):
     initial = 1 if harness.initial_files else 0
 
@@ -195,6 +196,7 @@ def test_a_bad_chart_form_is_refused_before_anything_is_sent(ready, harness, sim
     assert simulator.calls() == []
 
 
+@pytest.mark.databases
 def test_two_concurrent_deploys_both_land_in_order(app, ready, harness, simulator):
     clients = [signed_in(app), signed_in(app)]
     results = []

@@ -41,6 +41,7 @@ def key_file(app):
     return Path(app.config["TOKEN_KEYS_FILE"])
 
 
+@pytest.mark.databases
 def test_rotate_reencrypts_every_secret_under_a_new_first_key(filed):
     old_keys = read_keys(key_file(filed).read_text())
     before = ciphertexts(filed)

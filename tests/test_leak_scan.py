@@ -1,7 +1,9 @@
-"""No token anywhere: a whole session, then the database file, the logs and every response."""
+"""No token anywhere: a whole session, then the database file, the logs (JSON lines
+included) and every response."""
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import ExitStack
 
@@ -9,9 +11,11 @@ from tests.conftest import csrf_token, signed_in
 from tests.fakes.fixtures import serve
 from tests.fakes.registry import HARNESSES
 from tests.provider_inputs import form_data
+from tests.test_logs import captured
 from webapp.deploy.chart import DEFAULT_VALUES
 from webapp.extensions import db
 from webapp.log_redaction import redact, remember
+from webapp.logs import JsonFormatter
 from webapp.providers.redact import secret_forms
 
 
@@ -37,6 +41,7 @@ def test_a_full_session_leaks_no_token_anywhere(make_app, db_path, caplog):
     tokens = []
     caplog.set_level(logging.DEBUG)
     with ExitStack() as stack:
+        json_log = stack.enter_context(captured(JsonFormatter()))
         for kind, harness in sorted(HARNESSES.items()):
             simulator = stack.enter_context(serve(harness.simulator()))
             tokens += [harness.tokens["good"], harness.tokens["wrong"]]
@@ -64,13 +69,17 @@ def test_a_full_session_leaks_no_token_anywhere(make_app, db_path, caplog):
     stored = b"".join(path.read_bytes() for path in db_path.parent.glob("gitops.db*"))
     logs = "\n".join(record.getMessage() + (record.exc_text or "")
                      for record in caplog.records)
+    json_lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
     assert len(browser.seen) > 50  # 16 responses per provider
+    assert len([line for line in json_lines if "request_id" in line]) >= len(browser.seen)
     for token in tokens:
         for form in secret_forms(token):
             assert form.encode() not in stored, token
             assert form not in logs, token
+            assert form not in json_log.getvalue(), token
             assert not [body for body in browser.seen if form in body], token
     assert "[redacted]" in logs  # the deliberate log line above was caught
+    assert [line for line in json_lines if line["message"] == "provider failed: [redacted]"]
 
 
 def test_a_log_record_loses_the_token_in_every_form(caplog):

@@ -98,3 +98,11 @@ def test_the_readme_example_serves_the_app_under_gitops(nginx):
     assert links and all(link.startswith("/gitops/") for link in links)
     assert session.get(nginx + "/gitops/static/css/app.css").status_code == 200
     assert session.get(nginx + "/gitops/healthz").json() == {"status": "ok"}
+
+
+def test_nginx_names_each_request_and_a_client_cannot(nginx):
+    response = requests.get(nginx + "/gitops/healthz", headers={"X-Request-Id": "client-1"},
+                            timeout=30)
+
+    # $request_id replaced the client's; the app, trusting its proxy, answers with it.
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])

@@ -89,6 +89,7 @@ def test_a_host_on_a_private_network_is_refused_unless_allowed(make_app):
                 form_for("gitlab", host="https://10.20.30.40")).status_code == 303
 
 
+@pytest.mark.databases
 def test_saving_records_the_names_of_what_changed_and_never_a_value(app, client):
     post(client, "/settings/gitops/gitlab", VALID["gitlab"])
     version = 1
@@ -108,6 +109,7 @@ def test_saving_records_the_names_of_what_changed_and_never_a_value(app, client)
     assert "token changed" in page
 
 
+@pytest.mark.databases
 def test_the_audit_log_is_append_only_in_the_database(app, client):
     post(client, "/settings/gitops/gitlab", VALID["gitlab"])
     with app.app_context():

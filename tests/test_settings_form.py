@@ -155,3 +155,35 @@ def test_an_invalid_htmx_post_returns_only_the_panel_with_422(client):
     page = response.get_data(as_text=True)
     assert page.lstrip().startswith('<section id="gitops-panel"')
     assert "<html" not in page
+
+
+def test_an_ipv6_host_keeps_its_brackets_and_a_private_one_is_refused(app, client):
+    public = post(client, "github", form_for("github", host="https://[2606:4700::1111]:8443"))
+    private = post(client, "gitlab", form_for("gitlab", host="https://[::ffff:127.0.0.1]/"))
+
+    assert public.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(GitOpsConfig.host)) == "https://[2606:4700::1111]:8443"
+    assert private.status_code == 422
+    assert "resolves to the private address ::ffff:" in private.get_data(as_text=True)
+
+
+@pytest.mark.databases
+@pytest.mark.parametrize(("kind", "name", "value", "message"), [
+    ("github", "host", "https://git\x00hub.example.com", "Remove the spaces and control"),
+    ("github", "branch", "main\x00", "Use a valid git branch name"),
+    ("azure_devops", "project", "Fabrikam\x00Fiber", "nor control characters"),
+    ("azure_devops", "username", "jane\x07doe", "no spaces or control characters"),
+    ("bitbucket_cloud", "username", "jane\x00@example.com", "the email address"),
+])
+def test_a_control_character_is_refused_next_to_its_field_on_every_database(
+        app, client, kind, name, value, message):
+    # PostgreSQL stores no NUL at all: refused here, it never reaches the database.
+    data = form_for(kind, **{name: value})
+
+    response = post(client, kind, data)
+
+    assert response.status_code == 422
+    error = response.get_data(as_text=True).split(f'id="{name}-error">', 1)[1]
+    assert message in error.split("</p>", 1)[0]
+    assert stored_rows(app) == 0

@@ -94,6 +94,7 @@ def test_a_token_that_cannot_be_a_token_is_refused_next_to_its_field(app, client
     assert stored(app, "github") is None
 
 
+@pytest.mark.databases
 def test_after_a_conflict_saving_again_succeeds(app, client):
     post(client, "/settings/gitops/gitlab", VALID["gitlab"])
     stale = stored(app, "gitlab").version
@@ -132,6 +133,7 @@ def test_a_busy_database_keeps_the_entries_and_says_so(make_app, db_path):
     assert stored(app, "gitlab") is None
 
 
+@pytest.mark.databases
 def test_a_revalidation_of_values_changed_meanwhile_is_not_recorded(make_app, sim):
     app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
     client = signed_in(app)
@@ -152,6 +154,7 @@ def test_a_revalidation_of_values_changed_meanwhile_is_not_recorded(make_app, si
     assert (config.organization, config.validation_outcome) == ("other-org", None)
 
 
+@pytest.mark.databases
 def test_recording_a_revalidation_does_not_count_as_an_edit(make_app, sim):
     app = make_app(ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True)
     client = signed_in(app)

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ def rows(app) -> dict[str, GitOpsConfig]:
         return {row.kind: row for row in db.session.scalars(select(GitOpsConfig))}
 
 
+@pytest.mark.databases
 def test_save_stores_activates_and_redirects_with_303(app, client):
     response = save(client, "gitlab", VALID["gitlab"])
 
@@ -36,6 +38,7 @@ def test_save_stores_activates_and_redirects_with_303(app, client):
     assert "GitLab is saved and is now the active provider (not validated)." in follow
 
 
+@pytest.mark.databases
 def test_saving_another_provider_deactivates_the_previous_one_but_keeps_it(app, client):
     save(client, "gitlab", VALID["gitlab"])
     save(client, "github", VALID["github"])
@@ -89,6 +92,7 @@ def test_no_html_response_contains_a_token(client):
         assert not [body for body in bodies if token in body]
 
 
+@pytest.mark.databases
 def test_a_blank_token_keeps_the_saved_one(app, client):
     save(client, "github", VALID["github"])
     before = rows(app)["github"]
@@ -174,6 +178,7 @@ def test_a_valid_htmx_post_returns_the_updated_panel(app, client):
     assert 'class="tick-pending"' in panel
 
 
+@pytest.mark.databases
 def test_a_save_over_someone_elses_newer_save_is_refused_with_409(app, client):
     save(client, "gitlab", VALID["gitlab"])
     stale = rows(app)["gitlab"].version

@@ -129,6 +129,7 @@ def test_failed_sign_ins_per_address_are_throttled_whatever_the_account(make_app
     assert sign_in(client, ADMIN, PASSWORD, REMOTE_ADDR="192.0.2.8").status_code == 303
 
 
+@pytest.mark.databases
 def test_the_wait_doubles_with_each_further_failure(make_app):
     app = make_app(SIGN_IN_FAILURE_LIMIT=2, SIGN_IN_DELAY_SECONDS=10)
     with app.app_context():
@@ -147,6 +148,7 @@ def failures(app) -> dict[str, int]:
         return {row.key: row.failures for row in db.session.scalars(select(SignInFailure))}
 
 
+@pytest.mark.databases
 def test_parallel_wrong_passwords_get_no_more_tries_than_the_limit(make_app):
     app = make_app(SIGN_IN_FAILURE_LIMIT=3, SIGN_IN_DELAY_SECONDS=60)
     attempts = 12
@@ -284,6 +286,7 @@ def test_a_trusted_proxy_signs_its_user_in_as_a_viewer_on_first_sight(proxied):
     assert refused.status_code == 403
 
 
+@pytest.mark.databases
 def test_parallel_first_requests_of_a_new_proxy_user_all_succeed_with_one_account(proxied):
     statuses = []
     start = threading.Barrier(6)

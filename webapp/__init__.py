@@ -1,13 +1,22 @@
 """GitOps Console: the application factory."""
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, redirect, url_for
 
-from webapp import crypto, csrf_tokens, errors, keys, log_redaction, pagecache, security
+from webapp import (
+    access,
+    crypto,
+    csrf_tokens,
+    errors,
+    keys,
+    log_redaction,
+    logs,
+    pagecache,
+    security,
+)
 from webapp.auth import cli as users_cli
 from webapp.auth import guard, proxy
 from webapp.cli import commands as gitops_cli
@@ -22,7 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=instance_path(test_config, os.environ))
     configure(app, test_config)
-    _configure_logging(app)
+    logs.init_app(app)
     log_redaction.install()
     os.makedirs(app.instance_path, exist_ok=True)
     ensure_secret_key(app.config, app.instance_path)
@@ -34,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     pagecache.init_app(app)
     security.init_app(app)
     proxy.init_app(app)
+    access.init_app(app)  # before the guard: every request gets its id, refused ones too
     guard.init_app(app)  # before CSRF: strangers are sent to sign in, not told of tokens
     csrf.init_app(app)
     csrf_tokens.init_app(app)  # after Flask-WTF: templates sign through its cache
@@ -64,10 +74,3 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     return app
 
-
-def _configure_logging(app: Flask) -> None:
-    """Log to stderr at LOG_LEVEL unless the server (gunicorn, pytest) set logging up."""
-    level = app.config["LOG_LEVEL"].upper()
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("webapp").setLevel(level)

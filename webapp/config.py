@@ -48,6 +48,13 @@ class Defaults:
     ARGOCD_DESTINATION_SERVER = "https://kubernetes.default.svc"
 
     LOG_LEVEL = "INFO"
+    # "text" for people, "json" for log collectors: one JSON object a line.
+    LOG_FORMAT = "text"
+
+    # Serving with gunicorn (gunicorn.conf.py, `make run`): where to listen, and how many
+    # worker processes (0: twice the CPU count plus one).
+    BIND = "127.0.0.1:5000"
+    WORKERS = 0
 
     # Lifetime of a CSRF token in seconds; 0 means "as long as the session".
     CSRF_TIME_LIMIT = 0

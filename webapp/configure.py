@@ -103,9 +103,24 @@ _TYPE_NAMES = {bool: "True or False", int: "a whole number", float: "a number of
                str: "a string"}
 
 
+def server_settings(environ: Mapping[str, str] | None = None) -> Mapping[str, Any]:
+    """Every setting as the app will see it, read before the app exists (gunicorn.conf.py)."""
+    environ = os.environ if environ is None else environ
+    app = Flask("webapp", instance_relative_config=True,
+                instance_path=instance_path(None, environ))
+    configure(app, None, environ)
+    return app.config
+
+
+LOG_FORMATS = ("text", "json")
+
+
 def _derive(app: Flask) -> None:
     """Translate our settings into the names Flask, Flask-WTF and Flask-SQLAlchemy expect."""
     config = app.config
+    if config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError(f"{ENV_PREFIX}LOG_FORMAT must be text or json, "
+                          f"not {config['LOG_FORMAT']!r}")
     url = config["DATABASE_URL"] or "sqlite:///" + os.path.join(app.instance_path, "gitops.db")
     config["SQLALCHEMY_DATABASE_URI"] = url
     config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False

@@ -28,6 +28,15 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", title="Not found",
                                message="There is no page at this address."), 404
 
+    @app.errorhandler(413)
+    def too_large(error):
+        if is_api_request():
+            return unrouted_response(error)
+        message = ("What you sent is larger than 1 MiB, far more than any field takes: "
+                   "nothing was saved. Shorten it (values stop at 256 KiB, a CA bundle at "
+                   "64 KiB) and submit again.")
+        return render_template("error.html", title="Too large", message=message), 413
+
     @app.errorhandler(405)
     def not_allowed(error):
         if is_api_request():

@@ -15,9 +15,11 @@ from wtforms.validators import ValidationError
 from webapp.providers.hosts import PRIVATE_HOST_HINT, private_address_of
 
 MAX_CA_BUNDLE = 64 * 1024
-# A git branch name: no spaces or ~^:?*[\ , no "..", "//" or "@{", not starting with "-"
-# and not ending with "/", "." or ".lock".
-BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)[^\s~^:?*\[\\]+(?<!\.lock)(?<![/.])")
+MAX_BRANCH = 255  # the column's length
+# A git branch name: no spaces, control characters or ~^:?*[\ , no "..", "//" or "@{",
+# not starting with "-" and not ending with "/", "." or ".lock".
+BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*@\{)[^\s\x00-\x1f\x7f~^:?*\[\\]+"
+                    r"(?<!\.lock)(?<![/.])")
 REPOSITORY_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 PREFIX = re.compile(r"[a-z0-9._-]{1,50}")
 # Provider tokens are printable ASCII; anything else cannot even travel in an HTTP header.
@@ -50,6 +52,9 @@ def check_host_url(form, field: Field) -> None:
 def check_url_shape(field: Field, schemes: tuple[str, ...]) -> SplitResult:
     """An absolute URL of one of schemes with a host, no user info, no query and no fragment;
     field.data becomes its normal form (lowercase scheme and host)."""
+    if any(character.isspace() or not character.isprintable() for character in field.data):
+        # urlsplit lets NUL and other control characters through to the host and path.
+        raise ValidationError("Remove the spaces and control characters from the URL.")
     try:
         parts = urlsplit(field.data)
         port = parts.port  # raises ValueError for a port that is not a number
@@ -65,7 +70,10 @@ def check_url_shape(field: Field, schemes: tuple[str, ...]) -> SplitResult:
                               "in its own field.")
     if parts.query or parts.fragment:
         raise ValidationError("Remove the ?query or #fragment from the URL.")
-    netloc = parts.hostname.lower() + (f":{port}" if port else "")
+    host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 address: its brackets are URL syntax that hostname drops
+        host = f"[{host}]"
+    netloc = host + (f":{port}" if port else "")
     field.data = urlunsplit((parts.scheme.lower(), netloc, parts.path, "", ""))
     return urlsplit(field.data)
 

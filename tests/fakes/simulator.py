@@ -5,8 +5,8 @@ operation of the provider's contract (tests/contracts/) and checked against it, 
 is every response; a request that matches no operation is a violation. Tests read
 `violations` (the fixtures fail a test that leaves any) and `exchanges` (what was sent).
 Faults can be injected per operation: a status and body, a delay, a dropped connection
-or a malformed body; `latency` delays every answer, as a real provider's round trip does
-(the benchmark's deploys and validations).
+or a malformed body; `latency` is how long every answer takes, as a real provider's
+round trip (the benchmark's deploys and validations).
 """
 
 from __future__ import annotations
@@ -162,8 +162,15 @@ class Simulator:
     # --- WSGI ------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
+        started = time.monotonic()
+        answer = self._serve(environ, start_response)
         if self.latency:
-            time.sleep(self.latency)
+            # Each answer takes `latency` in all, as a real provider's round trip does: the
+            # simulator's own work (its contract checks) is part of that time, not added.
+            time.sleep(max(0.0, self.latency - (time.monotonic() - started)))
+        return answer
+
+    def _serve(self, environ, start_response):
         request = Request(environ)
         raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
         raw_path, _, query_string = raw_uri.partition("?")

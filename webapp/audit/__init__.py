@@ -15,7 +15,8 @@ def record(action: str, target: str | None = None, details: dict | None = None, 
     """Append one entry: names of what changed and outcomes, never values or secrets."""
     if actor is None and has_request_context() and getattr(g, "user", None) is not None:
         actor = g.user.username
-    address = request.remote_addr if has_request_context() else None
+    # Cut to the column: behind a misconfigured proxy the client chooses this value.
+    address = (request.remote_addr or "")[:64] or None if has_request_context() else None
     event = AuditEvent(action=action, target=target, details=details or None, actor=actor,
                        address=address)
     db.session.add(event)

@@ -2,16 +2,20 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
-from webapp.auth.service import MIN_PASSWORD
+from webapp.auth.service import MIN_PASSWORD, USERNAME
 
 
 class SignInForm(FlaskForm):
     """Username and password."""
 
-    username = StringField("Username", validators=[InputRequired("Enter your username."),
-                                                   Length(max=150)])
+    # Every account's name has this shape (auth.service.USERNAME); refusing any other
+    # before a query says nothing about who exists, and keeps NUL away from PostgreSQL.
+    username = StringField("Username", validators=[
+        InputRequired("Enter your username."),
+        Regexp(rf"^{USERNAME.pattern}\Z",
+               message="A username is 1 to 150 letters, digits and . _ @ + -.")])
     password = PasswordField("Password", validators=[InputRequired("Enter your password."),
                                                      Length(max=1024)])
     next = HiddenField()

@@ -12,7 +12,7 @@ from webapp.auth.proxy import proxy_user
 from webapp.extensions import db
 from webapp.models import User
 
-PUBLIC = {"auth.sign_in", "auth.submit_sign_in", "static", "health.healthz"}
+PUBLIC = {"auth.sign_in", "auth.submit_sign_in", "static", "health.healthz", "health.readyz"}
 # What any signed-in user may post: their own session and password, and asking a
 # provider for a pull request's state (it changes nothing but the history's record of it).
 OWN_ACCOUNT = {"auth.sign_out", "auth.change_password", "deploy.refresh_request"}

@@ -82,7 +82,8 @@ def user_count() -> int:
 
 def authenticate(username: str, password: str, address: str | None) -> User | None:
     """The local account these credentials open, or None; Throttled while waiting."""
-    keys = [f"user:{username.lower()[:150]}", f"addr:{address or 'unknown'}"]
+    # Cut to fit the key column: behind a misconfigured proxy the address is the client's.
+    keys = [f"user:{username.lower()[:150]}", f"addr:{(address or 'unknown')[:150]}"]
     # Counted before the (slow) check, so parallel attempts cannot all slip under the limit.
     _count_attempt(keys)
     user = db.session.scalar(select(User).where(User.username == username,

@@ -24,6 +24,7 @@ from webapp.configs.review_options import review_fields, review_values
 from webapp.configs.store import changed_binding_fields
 from webapp.fields import (
     BRANCH,
+    MAX_BRANCH,
     PREFIX,
     REPOSITORY_NAME,
     TOKEN,
@@ -144,6 +145,8 @@ class ProviderForm(FlaskForm):
 
     def validate_branch(self, field: Field) -> None:
         """A valid git branch name (blank means main)."""
+        if field.data and len(field.data) > MAX_BRANCH:
+            raise ValidationError(f"Use at most {MAX_BRANCH} characters.")
         if field.data and not BRANCH.fullmatch(field.data):
             raise ValidationError("Use a valid git branch name, such as main or deploy/prod.")
 

@@ -21,6 +21,10 @@ BUNDLE_UNDECRYPTABLE = ("the saved CA bundle cannot be decrypted with the config
                         "paste it again or remove it")
 
 
+CHANGED_MEANWHILE = ("Someone else saved this configuration while you edited it: review the "
+                     "values below and save again.")
+
+
 class ConfigConflict(Exception):
     """Someone else saved this configuration, or activated another, while the user edited."""
 
@@ -109,8 +113,7 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
             config = GitOpsConfig(kind=kind)
             db.session.add(config)
         elif config.version != expected_version:
-            raise ConfigConflict("Someone else saved this configuration while you edited it: "
-                                 "review the values below and save again.")
+            raise ConfigConflict(CHANGED_MEANWHILE)
         if token is None and (config.token_ciphertext is None
                               or changed_binding_fields(KINDS[kind], config, values)):
             raise ConfigConflict("Enter the token again: the host or namespace changed.")
@@ -136,7 +139,12 @@ def save_and_activate(kind: str, values: dict[str, object], token: str | None,
     except ConfigConflict:
         db.session.rollback()
         raise
-    except (IntegrityError, StaleDataError):
+    except StaleDataError:
+        # Another save changed this row between our read and our write (PostgreSQL lets
+        # both read it): the same conflict as a version seen to differ, the same message.
+        db.session.rollback()
+        raise ConfigConflict(CHANGED_MEANWHILE) from None
+    except IntegrityError:
         db.session.rollback()
         raise ConfigConflict("Another configuration was saved at the same moment: "
                              "save again.") from None

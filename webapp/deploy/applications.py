@@ -38,6 +38,10 @@ def create_application():
 def create_environment(name: str):
     """One more environment of an application."""
     form = EnvironmentForm()
+    try:
+        catalog.application(name)  # an unknown application is a 404, whatever the form says
+    except catalog.NoSuchApplication as missing:
+        return page("template", status=404, environment_error=str(missing))
     if not form.validate():
         return page("template", status=422, environment_form=form, environment_for=name)
     try:
@@ -55,6 +59,10 @@ def create_environment(name: str):
 def set_repository_url(name: str):
     """The repository an administrator made for an application not deployed yet."""
     form = RepositoryUrlForm()
+    try:
+        catalog.application(name)
+    except catalog.NoSuchApplication as missing:
+        return page("template", status=404, environment_error=str(missing))
     if not form.validate():
         return page("template", status=422, repository_form=form, repository_for=name)
     try:

@@ -7,11 +7,14 @@ active provider requires. Every change is audited, whichever door it came throug
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.audit import record
 from webapp.configs.store import active_config
+from webapp.deploy.forms import DNS_LABEL
 from webapp.deploy.names import release_name_problems
 from webapp.extensions import db
 from webapp.models import Application, Environment
@@ -33,6 +36,8 @@ class NoSuchApplication(LookupError):
 
 def application(name: str) -> Application:
     """The application of that name, or NoSuchApplication."""
+    if not re.fullmatch(DNS_LABEL, name or ""):  # no query for what cannot be a name
+        raise NoSuchApplication(f"There is no application {name[:63]!r}.")
     found = db.session.scalar(select(Application).where(Application.name == name))
     if found is None:
         raise NoSuchApplication(f"There is no application {name}.")

@@ -33,6 +33,8 @@ SEMVER = (r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
           r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-]"
           r"[0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
 ENVIRONMENT_LIST = re.compile(r"[\s,]+")
+# The lengths of the columns these fields are stored in (PostgreSQL enforces them).
+URL_LENGTH = Length(max=500, message="Use at most 500 characters.")
 
 
 def _preview_hash() -> HiddenField:
@@ -57,7 +59,7 @@ class ApplicationForm(FlaskForm):
         "Environments", default="dev, staging, prod", filters=[strip],
         description="Names separated by commas; more can be added later.")
     repository_url = URLField(
-        "Repository URL", filters=[strip], validators=[Optional(), check_host_url],
+        "Repository URL", filters=[strip], validators=[Optional(), URL_LENGTH, check_host_url],
         description="Only when repositories are created by an administrator: the URL of "
                     "the repository made for this application.")
 
@@ -98,7 +100,7 @@ class RepositoryUrlForm(FlaskForm):
     """The repository an administrator made for an application."""
 
     repository_url = URLField("Repository URL", filters=[strip], validators=[
-        InputRequired("Enter the repository's URL."), check_host_url])
+        InputRequired("Enter the repository's URL."), URL_LENGTH, check_host_url])
 
 
 class EnvironmentForm(FlaskForm):
@@ -137,9 +139,11 @@ class ChartDeployForm(DeployForm):
                     "(oci://registry.example.com/charts).")
     chart = StringField("Chart name", filters=[strip], validators=[
         InputRequired("Enter the chart name."),
+        Length(max=100, message="Use at most 100 characters."),
         Regexp(CHART_NAME, message="Use the chart's name: lowercase letters, digits and '-'.")])
     version = StringField("Version", filters=[strip], validators=[
         InputRequired("Enter the chart version."),
+        Length(max=100, message="Use at most 100 characters."),
         Regexp(SEMVER, message="Use a semantic version such as 1.2.3 or 2.0.0-rc.1.")])
 
     def validate_repository(self, field) -> None:
@@ -149,7 +153,8 @@ class ChartDeployForm(DeployForm):
         fine, unlike a provider host (the app sends its token there)."""
         value = field.data or ""
         if value.startswith("oci://"):
-            if not re.fullmatch(r"oci://[^\s/@?#]+(/[^\s?#@]+)*", value):
+            if not re.fullmatch(r"oci://[^\s\x00-\x1f\x7f/@?#]+(/[^\s\x00-\x1f\x7f?#@]+)*",
+                                value):
                 raise ValidationError("Enter an OCI reference such as "
                                       "oci://registry.example.com/charts.")
             return

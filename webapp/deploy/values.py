@@ -6,6 +6,7 @@ schema errors the path of the offending key, so the page can say exactly what to
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,10 @@ import yaml
 from jsonschema import Draft7Validator
 
 MAX_VALUES_BYTES = 256 * 1024
+# Helm values nest a handful of levels; aliases (*name) may repeat a subtree, but not into a
+# "billion laughs" that every later step (merging, the schema check) would walk in full.
+MAX_DEPTH = 64
+MAX_NODES = 20_000
 
 
 @dataclass(frozen=True)
@@ -34,13 +39,28 @@ class ValuesError:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one), and
+    says where a value it cannot read is instead of raising a bare ValueError."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as error:  # 5000 digits, 2001-13-45
+            kind = node.tag.rsplit(":", 1)[-1]
+            reason = str(error).split(":", 1)[0]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{str(node.value)[:40]!r} cannot be read as {kind}: {reason}",
+                node.start_mark) from None
 
 
 def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep=False):
     seen = set()
     for key_node, _value_node in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a single value, not a list or a map",
+                key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"the key {key!r} appears twice", key_node.start_mark)
@@ -60,12 +80,15 @@ _FastStrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
                                   _mapping_without_duplicates)
 
 
+_FAST_PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load(text: str):
     """The YAML document in text; on an error, PyYAML's own parser says what is wrong
     (its messages name the character at fault, libyaml's do not)."""
     try:
         return yaml.load(text, Loader=_FastStrictLoader)  # noqa: S506 (a SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, OverflowError, TypeError):
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506
 
 
@@ -92,6 +115,9 @@ def parse_values(text: str, schema: dict | None = None,
     if len(text.encode()) > MAX_VALUES_BYTES:
         return {}, [ValuesError("The values are larger than 256 KiB.")]
     try:
+        too_big = _expansion_problem(text)
+        if too_big is not None:
+            return {}, [too_big]
         data = _load(text) if text.strip() else {}
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -99,6 +125,12 @@ def parse_values(text: str, schema: dict | None = None,
         return {}, [ValuesError(f"YAML syntax: {problem}",
                                 mark.line + 1 if mark else None,
                                 mark.column + 1 if mark else None)]
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow anywhere
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - text.rfind("\n", 0, error.position)
+        code = error.character if isinstance(error.character, int) else 0xFFFD
+        return {}, [ValuesError(f"YAML syntax: the character U+{code:04X} is not allowed in "
+                                "YAML (a control character): remove it", line, column)]
     except yaml.YAMLError as error:
         return {}, [ValuesError(f"YAML syntax: {error}")]
     if data is None:
@@ -127,6 +159,44 @@ def _validator(schema: dict) -> Draft7Validator:
     if kept is None or kept[0] is not schema:
         kept = _VALIDATORS[id(schema)] = (schema, Draft7Validator(schema))
     return kept[1]
+
+
+def _expansion_problem(text: str) -> ValuesError | None:
+    """Too deep, or too many nodes once aliases are expanded; from the parser's events,
+    which need neither recursion nor the expanded data."""
+    try:
+        return _count(text, _FAST_PARSER)
+    except yaml.YAMLError:  # libyaml stops at its own depth limit, or at a syntax error:
+        return _count(text, yaml.SafeLoader)  # PyYAML's parser says which, and where
+
+
+def _count(text: str, loader) -> ValuesError | None:
+    depth, sizes, anchors, open_anchors = 0, [0], {}, []
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return ValuesError(f"The values nest deeper than {MAX_DEPTH} levels.",
+                                   event.start_mark.line + 1, event.start_mark.column + 1)
+            sizes.append(1)
+            open_anchors.append(event.anchor)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            size, anchor = sizes.pop(), open_anchors.pop()
+            if anchor:
+                anchors[anchor] = size
+            sizes[-1] += size
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor:
+                anchors[event.anchor] = 1
+            sizes[-1] += 1
+        elif isinstance(event, yaml.AliasEvent):
+            sizes[-1] += anchors.get(event.anchor, 1)
+        if sum(sizes) > MAX_NODES:
+            return ValuesError(f"The values hold more than {MAX_NODES} entries, counting what "
+                               "each alias (*name) repeats: far more than a chart needs.",
+                               event.start_mark.line + 1)
+    return None
 
 
 def _schema_message(error) -> str:

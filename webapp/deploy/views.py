@@ -40,8 +40,9 @@ def page(source_id: str, form=None, status: int = 200, active=..., target: str |
 
 def _fresh_form(source: DeploySource, apps, target: str | None = None):
     """The deploy form of source, set to target, ?target= or the first, and its last values."""
-    target = target or request.args.get("target") or next(
-        (f"{a.name}/{e.name}" for a in apps for e in a.environments), "")
+    target = target or request.args.get("target", "")
+    if pages.find_target(apps, target) is None:  # none asked for, or one that does not exist
+        target = next((f"{a.name}/{e.name}" for a in apps for e in a.environments), "")
     app_name, _, env_name = target.partition("/")
     return source.fresh_form(target, pages.last_deployment(source.id, app_name, env_name))
 

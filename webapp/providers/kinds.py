@@ -15,12 +15,14 @@ GITHUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 # GitLab: a numeric id, or a full path such as "platform/team-a" (subgroups included).
 GITLAB_GROUP = re.compile(r"\d+|[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 GITLAB_USERNAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
-# Azure DevOps project names may contain spaces, but not these characters, and may not
-# start with "_" or "." nor end with "." (Microsoft's naming restrictions).
-AZURE_PROJECT = re.compile(r'(?![_.])[^\\/:*?"<>|;#$*{},+=\[\]]{1,64}(?<!\.)')
+# Azure DevOps project names may contain spaces, but not these characters nor control
+# characters, and may not start with "_" or "." nor end with "." (Microsoft's naming
+# restrictions).
+AZURE_PROJECT = re.compile(r'(?![_.])[^\\/:*?"<>|;#$*{},+=\[\]\x00-\x1f\x7f-\x9f]{1,64}(?<!\.)')
 BITBUCKET_WORKSPACE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 BITBUCKET_PROJECT_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-NO_SPACES = re.compile(r"\S+")
+# No white space, and no control characters (NUL included: no database stores it).
+NO_SPACES = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,8 @@ BITBUCKET_APP_PASSWORD_NAMES = {
     "read:pullrequest:bitbucket": "Pull requests: Read",
     "write:pullrequest:bitbucket": "Pull requests: Write",
 }
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"  # no control characters either
+EMAIL = re.compile(rf"{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}")
 BITBUCKET_USERNAME = re.compile(r"[A-Za-z0-9_-]+")
 
 BITBUCKET_API_TOKEN = CredentialType(
@@ -231,9 +234,10 @@ AZURE_DEVOPS = ProviderKind(
                   help="For example https://dev.azure.com/your-organization."),
         FieldSpec("project", "Azure DevOps project name", pattern=AZURE_PROJECT, max_length=64,
                   pattern_hint='at most 64 characters, none of \\ / : * ? " < > | ; # $ { } , + '
-                               '= [ ], not starting with "_" or "." nor ending with "."'),
+                               '= [ ] nor control characters, not starting with "_" or "." '
+                               'nor ending with "."'),
         FieldSpec("username", "Azure DevOps username", pattern=NO_SPACES,
-                  pattern_hint="no spaces"),
+                  pattern_hint="no spaces or control characters"),
         _token("Azure DevOps access token", AZURE_DEVOPS_SCOPES, AZURE_DEVOPS_SCOPE_NAMES),
     ),
     scopes=AZURE_DEVOPS_SCOPES,
