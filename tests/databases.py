@@ -127,12 +127,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    report.database = item.stash.get(_DATABASE, None)
+    database = item.stash.get(_DATABASE, None)
+    if database is not None:  # user_properties travel from xdist's workers to the summary
+        report.user_properties.append(("database", database))
     return report
 
 
 def pytest_runtest_logreport(report):
-    database = getattr(report, "database", None)
+    database = dict(report.user_properties).get("database")
     if database is None:
         return
     if report.when == "call" or (report.when == "setup" and not report.passed):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from werkzeug.serving import make_server
 
 from tests.conftest import app_config
 from tests.fakes.fixtures import serve
 from tests.fakes.registry import HARNESSES
+from tests.fakes.server import Served
 from tests.provider_inputs import form_data
 from webapp import create_app
 from webapp.api.openapi import describe
@@ -28,25 +27,6 @@ from webapp.extensions import db
 from webapp.tokens import service as tokens
 
 EXAMPLES = 10  # per operation: the whole run stays within tens of seconds
-
-
-class Live:
-    """The app on a real threaded HTTP server, with GitLab's simulator behind it."""
-
-    def __init__(self, app, simulator) -> None:
-        self.app, self.simulator = app, simulator
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.02}, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc):
-        self._server.shutdown()
-        self._thread.join(5)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +37,7 @@ def live(tmp_path_factory, migrated_database):
     app = create_app(app_config(folder, ALLOW_HTTP_HOSTS=True, ALLOW_PRIVATE_HOSTS=True,
                                 PROVIDER_CONNECT_TIMEOUT=1.0, PROVIDER_READ_TIMEOUT=2.0,
                                 VALIDATION_DEADLINE=4.0, DEPLOY_WAIT=1.0))
-    with serve(harness.simulator()) as simulator, Live(app, simulator) as server:
+    with serve(harness.simulator()) as simulator, Served(app) as server:
         with app.app_context():
             server.token = tokens.create("fuzzer", "admin", None, "admin").secret
         server.provider_token = harness.tokens["good"]

@@ -44,7 +44,7 @@ def test_a_migrated_database_with_open_keys_is_ready(app):
     assert body["status"] == "ready"
     assert body["failing"] == []
     assert {name: check["ok"] for name, check in body["checks"].items()} == {
-        "database": True, "migrations": True, "keys": True}
+        "database": True, "migrations": True, "keys": True, "token_expiry": True}
     assert body["checks"]["migrations"]["message"] == f"at {revisions(app)[0]} (the newest)"
     assert body["checks"]["keys"]["message"] == "open the active GitHub token"
 
@@ -123,3 +123,25 @@ def test_an_empty_database_is_told_to_run_the_migrations(make_app, tmp_path):
     assert status == 503
     assert body["checks"]["migrations"]["message"] == (
         "the database has no schema yet: run `flask --app wsgi db upgrade`")
+
+
+def test_a_token_about_to_expire_is_reported_but_the_instance_stays_ready(app):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from webapp.models import GitOpsConfig
+    save_github(app)
+    assert readyz(app)[1]["checks"]["token_expiry"] == {
+        "ok": True, "message": "no saved token expires within 14 days"}
+    soon = datetime.now(UTC) + timedelta(days=3, hours=1)
+    with app.app_context():
+        db.session.scalar(select(GitOpsConfig)).token_expires_at = soon
+        db.session.commit()
+
+    status, body = readyz(app)
+
+    assert status == 200
+    assert body["checks"]["token_expiry"] == {
+        "ok": True, "warning": True,
+        "message": f"the active GitHub token expires on {soon:%Y-%m-%d} (in 3 days)"}

@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import inspect, select, text
 
+from webapp.configs.expiry import WARN_DAYS, expiring_tokens
 from webapp.configure import ConfigError
 from webapp.crypto import secret_box
 from webapp.extensions import db
@@ -24,6 +25,10 @@ from webapp.providers import KINDS
 # the process sees is remembered for log redaction.
 PROBE = "gitops-console-readiness-probe"
 log = logging.getLogger(__name__)
+
+
+class Warned(str):
+    """What a check found that an operator should act on, though the instance is ready."""
 
 
 class NotReady(Exception):
@@ -93,8 +98,22 @@ def keys() -> str:
     return f"open {which}"
 
 
+def token_expiry() -> str:
+    """When saved tokens expire, from 14 days before: a warning, never a reason to take the
+    instance out of rotation (it serves pages and the API either way)."""
+    soon = expiring_tokens()
+    if not soon:
+        return f"no saved token expires within {WARN_DAYS} days"
+    return Warned("; ".join(
+        f"the {'active ' if token.active else ''}{token.label} token "
+        + (f"expired on {token.expires_at:%Y-%m-%d}" if token.expired else
+           f"expires on {token.expires_at:%Y-%m-%d} (in {token.days_left} days)")
+        for token in soon))
+
+
 CHECKS: dict[str, Callable[[], str]] = {"database": database, "migrations": migrations,
-                                        "keys": keys}
+                                        "keys": keys, "token_expiry": token_expiry}
+
 
 
 def run() -> dict[str, dict[str, object]]:
@@ -110,7 +129,10 @@ def run() -> dict[str, dict[str, object]]:
             results[name] = {"ok": None, "message": f"not checked: {failed} failed"}
             continue
         try:
-            results[name] = {"ok": True, "message": check()}
+            found = check()
+            results[name] = {"ok": True, "message": str(found)}
+            if isinstance(found, Warned):
+                results[name]["warning"] = True
         except NotReady as failure:
             results[name] = {"ok": False, "message": str(failure)}
         except Exception as error:  # a probe answers, whatever broke

@@ -19,7 +19,7 @@ from webapp.deploy.service import (
     gate,
 )
 from webapp.deploy.sources import SOURCES, DeploySource
-from webapp.deploy.views import page
+from webapp.deploy.views import page, posted
 from webapp.htmx import is_htmx
 from webapp.providers.base import ProviderError
 
@@ -37,26 +37,17 @@ def preview_chart():
 
 
 def _preview(source: DeploySource):
+    checked = posted(source)
+    if checked.refusal is not None:
+        return checked.refusal
     try:
-        active = gate()
-    except GateClosed as closed:
-        return page(source.id, status=409, active=None, refused=str(closed))
-    apps = pages.applications()
-    form = source.form_class()
-    form.target.choices = pages.target_choices(apps)
-    if not form.validate():
-        return page(source.id, form, status=422, active=active)
-    request = source.request_from(form)
-    if request is None:
-        return page(source.id, form, status=422, active=active)
-    app, env = pages.find_target(apps, form.target.data)
-    try:
-        shown = preview(app, env, source, request, active, argo_settings())
+        shown = preview(checked.application, checked.environment, source, checked.request,
+                        checked.active, argo_settings())
     except DeployRefused as refused:
-        return page(source.id, form, status=422, refused=str(refused))
+        return page(source.id, checked.form, status=422, refused=str(refused))
     except ProviderError as error:
-        return page(source.id, form, status=502, failure=str(error))
-    return page(source.id, form, preview=shown)
+        return page(source.id, checked.form, status=502, failure=str(error))
+    return page(source.id, checked.form, preview=shown)
 
 
 @bp.post("/rollback/preview")

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import g, make_response, render_template, request
 
 from webapp import pagecache
 from webapp.configs.store import active_config
 from webapp.deploy import bp, pages
 from webapp.deploy.forms import ApplicationForm
-from webapp.deploy.service import DeployBusy, DeployRefused, GateClosed, deploy, gate
-from webapp.deploy.sources import SOURCES, DeploySource
+from webapp.deploy.service import (
+    DeployBusy,
+    DeployRefused,
+    GateClosed,
+    PreviewOutdated,
+    deploy,
+    gate,
+)
+from webapp.deploy.sources import SOURCES, DeployRequest, DeploySource
 from webapp.htmx import is_htmx
 from webapp.providers.base import ProviderError
 
@@ -71,24 +80,46 @@ def deploy_chart():
     return _deploy(SOURCES["chart"])
 
 
-def _deploy(source: DeploySource):
+@dataclass(frozen=True)
+class Posted:
+    """A deploy form as posted and checked: what it asks for, or the page that refuses it."""
+
+    form: object = None
+    active: object = None
+    application: object = None
+    environment: object = None
+    request: DeployRequest | None = None
+    refusal: object = None  # the response to send instead
+
+
+def posted(source: DeploySource) -> Posted:
+    """The gate, then the form, then its values: the deploy and the preview check alike."""
     try:
         active = gate()
     except GateClosed as closed:
-        return page(source.id, status=409, active=None, refused=str(closed))
+        return Posted(refusal=page(source.id, status=409, active=None, refused=str(closed)))
     apps = pages.applications()
     form = source.form_class()
     form.target.choices = pages.target_choices(apps)
-    if not form.validate():
-        return page(source.id, form, status=422, active=active)
-    deploy_request = source.request_from(form)
-    if deploy_request is None:
-        return page(source.id, form, status=422, active=active)
+    request_ = source.request_from(form) if form.validate() else None
+    if request_ is None:
+        return Posted(refusal=page(source.id, form, status=422, active=active))
     app, env = pages.find_target(apps, form.target.data)
+    return Posted(form, active, app, env, request_)
+
+
+def _deploy(source: DeploySource):
+    checked = posted(source)
+    if checked.refusal is not None:
+        return checked.refusal
+    form = checked.form
     try:
-        result = deploy(app, env, source, deploy_request, g.user.username, active)
+        result = deploy(checked.application, checked.environment, source, checked.request,
+                        g.user.username, checked.active)
     except DeployRefused as refused:
         return page(source.id, form, status=422, refused=str(refused))
+    except PreviewOutdated as outdated:
+        return page(source.id, form, status=409, refused=str(outdated))
     except DeployBusy as busy:
         return page(source.id, form, status=409, refused=str(busy))
     except ProviderError as error:
