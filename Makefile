@@ -6,6 +6,8 @@ PYTHON ?= python3
 HOST ?=
 PORT ?=
 WORKERS ?=
+# Test processes: one per core (each with its own databases and servers); 1 runs serially.
+TEST_WORKERS ?= auto
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
@@ -24,7 +26,7 @@ run: install assets db
 
 test: install-test assets system-packages
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-test
 	$(BIN)/ruff check .
