@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -18,6 +19,7 @@ from sqlalchemy.orm import lazyload
 
 from webapp.deploy import known
 from webapp.deploy.chart import ChartSource
+from webapp.deploy.lease import Lease
 from webapp.extensions import db
 from webapp.models import Application, Deployment, Environment, GitOpsConfig, utcnow
 from webapp.providers.base import Repository
@@ -42,8 +44,9 @@ class Attempt:
     chart: ChartSource | None
     rollback_of: int | None = None
 
-    def start(self) -> Deployment:
-        """Record the attempt with the environment's next revision, in one transaction."""
+    def begin(self) -> Started:
+        """Write the attempt with the environment's next revision into the open transaction
+        (the caller commits: deploy_lease does, with the lease it takes)."""
         db.session.execute(update(Environment).where(Environment.id == self.environment_id)
                            .values(revisions=Environment.revisions + 1))
         environment = db.session.get(Environment, self.environment_id, populate_existing=True)
@@ -59,9 +62,8 @@ class Attempt:
             deployment.chart_name = self.chart.name
             deployment.chart_version = self.chart.version
         db.session.add(deployment)
-        db.session.commit()
-        db.session.refresh(deployment)
-        return deployment
+        db.session.flush()
+        return Started(deployment.id, deployment.revision, deployment.environment)
 
     def plan(self) -> Plan:
         """The facts the provider calls need, from the application as it is now."""
@@ -80,13 +82,31 @@ class Attempt:
         """Record an attempt refused before anything was sent: the history lists it too."""
         db.session.rollback()
         try:
-            deployment = self.start()
+            deployment = db.session.get(Deployment, self.begin().id)
             deployment.outcome, deployment.finished_at = "failed", utcnow()
             deployment.message = message
             db.session.commit()
         except OperationalError:  # the database is busy: the refusal itself still shows
             db.session.rollback()
             log.warning("could not record a refused deploy: %s", message)
+
+
+@dataclass(frozen=True)
+class Started:
+    """An attempt as recorded when it started."""
+
+    id: int
+    revision: int
+    environment: str
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What the transaction that records a deploy's outcome also does, so that one commit
+    ends the deploy: the lease given back and the audit entry added."""
+
+    lease: Lease
+    audit: Callable[[Deployment], object]  # adds the entry to the session, no commit
 
 
 @dataclass(frozen=True)
@@ -139,12 +159,13 @@ def files_of(record: dict[str, object]) -> dict[str, bytes | None]:
 def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Repository | None = None,
             sha: str | None = None, commit_url: str | None = None,
             message: str | None = None, state: BranchState | None = None,
-            repository_gone: bool = False, written: Written | None = None) -> Deployment:
+            repository_gone: bool = False, written: Written | None = None,
+            closing: Closing | None = None) -> Deployment:
     """Record the outcome; a first successful deploy also pins the application's repository.
 
     With repo (the deploy committed, or found nothing to change) the branch's state is
     remembered, or forgotten when None; a failure forgets it (and the repository too when
-    repository_gone), all in the outcome's transaction.
+    repository_gone), all in the outcome's transaction, with what closing adds.
     """
     deployment = db.session.get(Deployment, deployment_id)
     deployment.outcome = outcome
@@ -184,5 +205,10 @@ def finish(deployment_id: int, outcome: str, *, plan: Plan | None, repo: Reposit
                            state)
     elif plan is not None and outcome == "failed":
         known.forget(plan.application_id, repository=repository_gone)
+    if closing is not None:
+        closing.audit(deployment)
+        closing.lease.release_in_transaction()
     db.session.commit()
+    if closing is not None:
+        closing.lease.released_by_commit()
     return deployment

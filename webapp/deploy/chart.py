@@ -88,6 +88,7 @@ def _manifest(app: str, env: str, repo_url: str, branch: str, path: str,
 TOKEN_PLACEHOLDER = "<a read-only token for this repository>"  # noqa: S105 (a placeholder)
 
 
+@lru_cache(maxsize=1024)  # the same names give the same Secret: dumped once per target
 def repository_secret(app: str, repo_url: str, username: str, argo: ArgoSettings) -> str:
     """The Argo CD repository Secret that lets Argo CD read app's private repository.
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from webapp.configs.connection import build_provider
-from webapp.deploy.attempts import Attempt, Plan, Written, finish
+from webapp.deploy.attempts import Attempt, Closing, Plan, Started, Written, finish
 from webapp.deploy.chart import ArgoSettings, repository_secret
 from webapp.deploy.proposals import Proposal, open_requests, propose
 from webapp.deploy.repositories import find_repository, repository_gone
@@ -46,11 +46,12 @@ class Outcome:
     repository_secret: str
 
 
-def run(attempt: Attempt, settings: ProviderSettings, source: DeploySource,
-        request: DeployRequest, author: Author, argo: ArgoSettings
+def run(attempt: Attempt, started: Started, closing: Closing, settings: ProviderSettings,
+        source: DeploySource, request: DeployRequest, author: Author, argo: ArgoSettings
         ) -> tuple[Deployment, Outcome]:
-    """Record the attempt, talk to the provider with no transaction open, record the end."""
-    deployment = attempt.start()
+    """With the attempt started (recorded with the lease), talk to the provider with no
+    transaction open, then record the end in one transaction with closing."""
+    deployment = started
     revision, environment = deployment.revision, deployment.environment
     plan = None
     try:
@@ -73,28 +74,31 @@ def run(attempt: Attempt, settings: ProviderSettings, source: DeploySource,
         if plan.pull_requests:
             proposal = propose(provider, repo, plan, revision, environment, files, reviewed,
                                message, author, candidates)
-            finished = _finish_proposal(deployment.id, plan, repo, proposal, files, reviewed)
+            finished = _finish_proposal(deployment.id, plan, repo, proposal, files, reviewed,
+                                        closing)
             changed, sha, url = not proposal.unchanged, proposal.sha, proposal.web_url
         else:
             result = _commit_with_retries(provider, repo, plan.branch, files, message,
                                           author, plan.known.state)
             finished = finish(deployment.id, "deployed" if result.changed else "unchanged",
                               plan=plan, repo=repo, sha=result.sha, commit_url=result.web_url,
-                              state=result.state, written=Written(files, reviewed))
+                              state=result.state, written=Written(files, reviewed),
+                              closing=closing)
             changed, sha, url = result.changed, result.sha, result.web_url
     except PreviewOutdated as outdated:
-        finish(deployment.id, "failed", message=str(outdated), plan=None)
+        finish(deployment.id, "failed", message=str(outdated), plan=None, closing=closing)
         raise
     except NotFound as error:
         if plan is not None and plan.known.repository is not None:
             error = repository_gone(provider, plan.known.repository, error)
-        finish(deployment.id, "failed", message=str(error), plan=plan, repository_gone=True)
+        finish(deployment.id, "failed", message=str(error), plan=plan, repository_gone=True,
+               closing=closing)
         raise error from None
     except ProviderError as error:
-        finish(deployment.id, "failed", message=str(error), plan=plan)
+        finish(deployment.id, "failed", message=str(error), plan=plan, closing=closing)
         raise
     except Exception:
-        finish(deployment.id, "failed", plan=plan,
+        finish(deployment.id, "failed", plan=plan, closing=closing,
                message="An unexpected error stopped the deploy; the log has details.")
         raise
     manifest = files[source.manifest_path(plan.application, environment)] or b""
@@ -110,16 +114,18 @@ def _message(application: str, environment: str, revision: int, rollback_of: int
 
 
 def _finish_proposal(deployment_id: int, plan: Plan, repo: Repository, proposal: Proposal,
-                     files, reviewed: str) -> Deployment:
+                     files, reviewed: str, closing: Closing) -> Deployment:
     # The configured branch is as the deploy found it: its known state stays.
     if proposal.unchanged:
         return finish(deployment_id, "unchanged", plan=plan, repo=repo, sha=proposal.sha,
-                      state=plan.known.state, written=Written(files, reviewed))
+                      state=plan.known.state, written=Written(files, reviewed),
+                      closing=closing)
     note = ("An identical request was open: it was reused, not duplicated."
             if proposal.reused else None)
     return finish(deployment_id, "proposed", plan=plan, repo=repo, sha=proposal.sha,
                   commit_url=proposal.web_url, state=plan.known.state, message=note,
-                  written=Written(files, reviewed, proposal.branch, proposal.request))
+                  written=Written(files, reviewed, proposal.branch, proposal.request),
+                  closing=closing)
 
 
 def _commit_with_retries(provider, repo: Repository, branch: str, files, message, author,

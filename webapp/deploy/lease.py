@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, update
@@ -31,15 +32,47 @@ class DeployBusy(Exception):
     """Another deploy of the application held the lease for longer than we may wait."""
 
 
+@dataclass
+class Lease:
+    """A held lease. The deploy may give it back inside its own closing transaction
+    (release_in_transaction): one commit, not two, and never an outcome without it."""
+
+    application_id: int
+    token: str
+    started: object = None  # what the acquiring transaction also wrote (see deploy_lease)
+    released: bool = False
+
+    def release_in_transaction(self) -> None:
+        """Add the release to the session's open transaction; the caller commits, then
+        calls released_by_commit()."""
+        db.session.execute(_release_statement(self.application_id, self.token))
+
+    def released_by_commit(self) -> None:
+        self.released = True
+
+
 @contextmanager
 def deploy_lease(application_id: int, name: str, *, hold_seconds: float,
-                 wait_seconds: float) -> Iterator[None]:
-    """Hold the application's deploy lease for the block (at most hold_seconds)."""
-    token = _acquire(application_id, name, hold_seconds, wait_seconds)
+                 wait_seconds: float, starting: Callable[[], object] | None = None
+                 ) -> Iterator[Lease]:
+    """Hold the application's deploy lease for the block (at most hold_seconds).
+
+    starting, when given, writes in the transaction that takes the lease (its result is
+    lease.started): the deploy's first record costs no commit of its own.
+    """
+    lease = _acquire(application_id, name, hold_seconds, wait_seconds, starting)
     try:
-        yield
+        yield lease
     finally:
-        _release(application_id, token)
+        if not lease.released:
+            _release(application_id, lease.token)
+
+
+def _release_statement(application_id: int, token: str):
+    return (update(Application)
+            .where(Application.id == application_id, Application.deploy_lease == token)
+            .values(deploy_lease=None, deploy_lease_until=None)
+            .execution_options(synchronize_session=False))
 
 
 def _release(application_id: int, token: str) -> None:
@@ -47,11 +80,7 @@ def _release(application_id: int, token: str) -> None:
     for attempt in range(RELEASE_TRIES):
         db.session.rollback()
         try:
-            db.session.execute(update(Application)
-                               .where(Application.id == application_id,
-                                      Application.deploy_lease == token)
-                               .values(deploy_lease=None, deploy_lease_until=None)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(_release_statement(application_id, token))
             db.session.commit()
             return
         except OperationalError:  # busy or disconnected: try again, then let it expire
@@ -61,8 +90,9 @@ def _release(application_id: int, token: str) -> None:
                 "own", application_id)
 
 
-def _acquire(application_id: int, name: str, hold_seconds: float, wait_seconds: float) -> str:
-    token = secrets.token_hex(16)
+def _acquire(application_id: int, name: str, hold_seconds: float, wait_seconds: float,
+             starting: Callable[[], object] | None) -> Lease:
+    lease = Lease(application_id, secrets.token_hex(16))
     give_up = time.monotonic() + wait_seconds
     while True:
         now = utcnow()
@@ -72,17 +102,18 @@ def _acquire(application_id: int, name: str, hold_seconds: float, wait_seconds: 
                 .where(Application.id == application_id,
                        or_(Application.deploy_lease_until.is_(None),
                            Application.deploy_lease_until < now))
-                .values(deploy_lease=token,
+                .values(deploy_lease=lease.token,
                         deploy_lease_until=now + timedelta(seconds=hold_seconds))
                 # No in-Python evaluation against loaded rows: SQLite gives them back
                 # without a time zone, and the database alone decides who holds the lease.
                 .execution_options(synchronize_session=False))
-            db.session.commit()
+            if taken.rowcount == 1:
+                lease.started = starting() if starting is not None else None
+                db.session.commit()
+                return lease
+            db.session.rollback()
         except OperationalError:  # SQLite busy: another writer; try again like a held lease
             db.session.rollback()
-        else:
-            if taken.rowcount == 1:
-                return token
         if time.monotonic() >= give_up:
             raise DeployBusy(f"Another deploy of {name} is still running. Nothing was sent: "
                              "deploy again once it has finished (the history shows it).")

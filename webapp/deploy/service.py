@@ -1,7 +1,8 @@
 """Deploying: commit an application's desired state to its repository on its provider.
 
-A deploy holds no database transaction while it talks to the provider: it records the
-attempt (taking the environment's next revision), commits, then records the outcome.
+A deploy holds no database transaction while it talks to the provider, and costs two
+commits: one takes the lease and records the attempt (with the environment's next
+revision), one records the outcome, the audit entry and gives the lease back.
 Deploys of one application are serialised by a lease on the application's row
 (`lease.py`), which holds across the threads of a worker and across worker processes alike,
 with a bounded wait: revisions land in the order they were numbered. Should a deploy
@@ -18,7 +19,7 @@ from flask import current_app
 
 from webapp.audit import record
 from webapp.configs.store import active_config
-from webapp.deploy.attempts import Attempt
+from webapp.deploy.attempts import Attempt, Closing
 from webapp.deploy.chart import ArgoSettings
 from webapp.deploy.committing import PreviewOutdated, run
 from webapp.deploy.lease import DeployBusy, deploy_lease
@@ -26,7 +27,7 @@ from webapp.deploy.repositories import DeployRefused, settings_or_refuse, target
 from webapp.deploy.sources import DeployRequest, DeploySource
 from webapp.models import Application, Deployment, Environment, GitOpsConfig
 from webapp.providers import KINDS
-from webapp.providers.base import Author, ProviderError
+from webapp.providers.base import Author
 
 LEASE_MARGIN_SECONDS = 30.0  # the lease outlives the deploy's deadline by this much
 
@@ -87,24 +88,29 @@ def deploy(application: Application, environment: Environment, source: DeploySou
     """
     target = f"{application.name}/{environment.name}"
     try:
-        result = _deploy(application, environment, source, request, actor, active)
-    except (DeployRefused, DeployBusy, PreviewOutdated, ProviderError) as error:
-        outcome = "busy" if isinstance(error, DeployBusy) else \
-            "failed" if isinstance(error, ProviderError) else "refused"
+        return _deploy(application, environment, source, request, actor, active, target)
+    except (DeployRefused, DeployBusy) as refused:  # nothing was sent, nor audited yet
+        outcome = "busy" if isinstance(refused, DeployBusy) else "refused"
         record("deploy", target, {"source": source.id, "outcome": outcome}, actor=actor)
         raise
-    details = {"source": source.id, "revision": result.deployment.revision,
-               "outcome": result.deployment.outcome, "provider": result.deployment.provider}
-    if request.rollback_of is not None:
-        details["rollback_of"] = request.rollback_of
-    if result.deployment.request_url:
-        details["request"] = result.deployment.request_url
-    record("deploy", target, details, actor=actor)
-    return result
+
+
+def _audit(target: str, source: DeploySource, request: DeployRequest, actor: str):
+    """The audit entry of a deploy's outcome, added in the transaction that records it."""
+    def add(deployment: Deployment) -> None:
+        details = {"source": source.id, "revision": deployment.revision,
+                   "outcome": deployment.outcome, "provider": deployment.provider}
+        if request.rollback_of is not None:
+            details["rollback_of"] = request.rollback_of
+        if deployment.request_url:
+            details["request"] = deployment.request_url
+        record("deploy", target, details, actor=actor, commit=False)
+    return add
 
 
 def _deploy(application: Application, environment: Environment, source: DeploySource,
-            request: DeployRequest, actor: str, active: GitOpsConfig) -> DeployResult:
+            request: DeployRequest, actor: str, active: GitOpsConfig, target: str
+            ) -> DeployResult:
     config = target_config(application, active)
     attempt = Attempt(application.id, environment.id, source.id, config, request.values_text,
                       actor, request.chart, request.rollback_of)
@@ -117,9 +123,11 @@ def _deploy(application: Application, environment: Environment, source: DeploySo
         options = current_app.config
         with deploy_lease(
                 application.id, application.name, wait_seconds=options["DEPLOY_WAIT"],
-                hold_seconds=options["DEPLOY_DEADLINE"] + LEASE_MARGIN_SECONDS):
-            finished, outcome = run(attempt, settings, source, request, author_of(actor),
-                                    argo_settings())
+                hold_seconds=options["DEPLOY_DEADLINE"] + LEASE_MARGIN_SECONDS,
+                starting=attempt.begin) as lease:
+            closing = Closing(lease, _audit(target, source, request, actor))
+            finished, outcome = run(attempt, lease.started, closing, settings, source,
+                                    request, author_of(actor), argo_settings())
     except (DeployRefused, DeployBusy) as refused:
         attempt.record_refusal(str(refused))
         raise
