@@ -69,14 +69,7 @@ class Attempt:
         """The facts the provider calls need, from the application as it is now."""
         application = db.session.get(Application, self.application_id,
                                      options=WITHOUT_ENVIRONMENTS)
-        config = self.config
-        pinned = application.config_id == config.id
-        return Plan(application.id, application.name,
-                     application.repository_name if pinned else None,
-                     application.repository_url, config.id, config.kind, config.branch,
-                     config.repository_prefix, config.repositories_precreated,
-                     known.binding(config), known.recall(application, config),
-                     config.pull_requests)
+        return plan_of(application, self.config)
 
     def record_refusal(self, message: str) -> None:
         """Record an attempt refused before anything was sent: the history lists it too."""
@@ -125,6 +118,16 @@ class Plan:
     binding: str = ""  # where the configuration's repositories live (known.binding)
     known: known.Known = known.NOTHING  # the repository and branch state, where known
     pull_requests: bool = False  # propose through a pull/merge request, not a commit
+
+
+def plan_of(application: Application, config: GitOpsConfig) -> Plan:
+    """The plan of a deploy (or preview, or clean-up) of application through config."""
+    pinned = application.config_id == config.id
+    return Plan(application.id, application.name,
+                application.repository_name if pinned else None, application.repository_url,
+                config.id, config.kind, config.branch, config.repository_prefix,
+                config.repositories_precreated, known.binding(config),
+                known.recall(application, config), config.pull_requests)
 
 
 @dataclass(frozen=True)

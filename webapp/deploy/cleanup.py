@@ -9,7 +9,7 @@ from webapp.audit import record
 from webapp.configs.connection import build_provider
 from webapp.configs.store import active_config
 from webapp.deploy import known
-from webapp.deploy.attempts import Plan
+from webapp.deploy.attempts import plan_of
 from webapp.deploy.lease import deploy_lease
 from webapp.deploy.repositories import (
     DeployRefused,
@@ -32,12 +32,7 @@ def _plan(application: Application):
         return None, None
     config = target_config(application, active)
     settings = settings_or_refuse(application, config)
-    pinned = application.config_id == config.id
-    plan = Plan(application.id, application.name,
-                application.repository_name if pinned else None, application.repository_url,
-                config.id, config.kind, config.branch, config.repository_prefix,
-                config.repositories_precreated, known.binding(config),
-                known.recall(application, config), config.pull_requests)
+    plan = plan_of(application, config)
     provider = build_provider(settings)
     provider.set_deadline(current_app.config["DEPLOY_DEADLINE"])
     return provider, plan

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from webapp.configs.connection import build_provider
-from webapp.deploy import known
-from webapp.deploy.attempts import Plan
+from webapp.deploy.attempts import plan_of
 from webapp.deploy.chart import ArgoSettings
 from webapp.deploy.diff import Diff, content_hash, diff
 from webapp.deploy.repositories import find_repository, settings_or_refuse, target_config
@@ -49,12 +48,7 @@ def preview(application: Application, environment: Environment, source: DeploySo
     """The diff of the deploy of request, against the branch now: reads only, no lease."""
     config = target_config(application, active)
     settings = settings_or_refuse(application, config)
-    pinned = application.config_id == config.id
-    plan = Plan(application.id, application.name,
-                application.repository_name if pinned else None, application.repository_url,
-                config.id, config.kind, config.branch, config.repository_prefix,
-                config.repositories_precreated, known.binding(config),
-                known.recall(application, config), config.pull_requests)
+    plan = plan_of(application, config)
     env = environment.name
     db.session.close()  # no transaction while the provider is called
     provider = build_provider(settings)
