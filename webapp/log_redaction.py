@@ -11,12 +11,12 @@ import logging
 import threading
 import traceback
 
+from webapp import record_factory
 from webapp.providers.redact import Redactor
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _redactor = Redactor(())
-_installed = False
 
 
 def remember(secret: str) -> None:
@@ -36,24 +36,16 @@ def redact(text: str) -> str:
 
 def install() -> None:
     """Make every new log record a redacted one (once per process)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
-    create = logging.getLogRecordFactory()
+    record_factory.extend("redaction", _redact_record)
 
-    def redacted_record(*args, **kwargs) -> logging.LogRecord:
-        record = create(*args, **kwargs)
-        if _secrets:
-            try:
-                message = record.getMessage()
-            except (TypeError, ValueError):
-                message = str(record.msg)
-            record.msg, record.args = redact(message), ()
-            if record.exc_info and record.exc_info[1] is not None:
-                record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
-                record.exc_info = None  # the redacted text above is what handlers print
-        return record
 
-    logging.setLogRecordFactory(redacted_record)
+def _redact_record(record: logging.LogRecord) -> None:
+    if _secrets:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg, record.args = redact(message), ()
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
+            record.exc_info = None  # the redacted text above is what handlers print

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
+from webapp import record_factory
 from webapp.log_redaction import redact
 
 # Attributes a record may carry, in the order the JSON object lists them.
 REQUEST_FIELDS = ("request_id", "user", "method", "path", "status", "duration_ms")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(request_tag)s: %(message)s"
 
-_lock = threading.Lock()
-_installed = False
 
 
 class JsonFormatter(logging.Formatter):
@@ -100,20 +98,12 @@ def init_app(app: Flask) -> None:
 
 def _install_request_fields() -> None:
     """Give every record made during a request that request's fields (once per process)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _installed = True
-    create = logging.getLogRecordFactory()
+    record_factory.extend("request fields", _add_request_fields)
 
-    def with_request(*args, **kwargs) -> logging.LogRecord:
-        record = create(*args, **kwargs)
-        if has_request_context():
-            user = g.get("user")
-            record.request_id = g.get("request_id")
-            record.user = user.username if user is not None else None
-            record.method, record.path = request.method, request.path
-        return record
 
-    logging.setLogRecordFactory(with_request)
+def _add_request_fields(record: logging.LogRecord) -> None:
+    if has_request_context():
+        user = g.get("user")
+        record.request_id = g.get("request_id")
+        record.user = user.username if user is not None else None
+        record.method, record.path = request.method, request.path
